@@ -1,0 +1,61 @@
+# Dailies: the commands a newcomer runs. `make demo` and `make test` are the two in the README.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+# The suite runs on PostgreSQL and Redis; both may be overridden.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dailies
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
+DEMO_ADDR ?= 127.0.0.1:8000
+
+.PHONY: install demo test run services browser bench load lint migrate clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+migrate: install
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+
+demo: install
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py load_curated
+	@if [ -f ingest/management/commands/ingest_demo.py ]; then DJANGO_DEBUG=1 $(PY) manage.py ingest_demo; fi
+	@echo "Dailies is serving on http://$(DEMO_ADDR)/ (admin: make a user with 'DJANGO_DEBUG=1 $(PY) manage.py createsuperuser')"
+	DJANGO_DEBUG=1 $(PY) manage.py runserver --noreload $(DEMO_ADDR)
+
+run: install
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(DEMO_ADDR)
+
+# Start PostgreSQL and Redis when they are installed and down; say so in one line when PostgreSQL is absent.
+services:
+	@command -v pg_ctlcluster >/dev/null || { echo "PostgreSQL is not installed: make test needs it (apt-get install postgresql)."; exit 1; }
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL did not start on 127.0.0.1:5432."; exit 1; }
+	@if command -v redis-server >/dev/null; then \
+	  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { mkdir -p /var/lib/redis /var/log/redis; \
+	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log; }; \
+	  for i in $$(seq 1 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done; \
+	else echo "Redis is not installed: tests that need a broker will fail."; fi
+
+# Debian's Chromium for the browser tests; never a browser download.
+browser:
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "Could not install chromium: browser tests will skip."; }
+
+test: install services browser
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) DAILIES_TESTING=1 \
+	  $(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,188 @@
+"""The curators' admin: every model with search, filters, autocomplete, inlines and history."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import (
+    AIProvision,
+    Affiliation,
+    Event,
+    EventOrganisation,
+    EventPerson,
+    Lawsuit,
+    LawsuitParty,
+    Organisation,
+    Person,
+    Source,
+    UnionAgreement,
+)
+
+
+class SubsidiaryInline(admin.TabularInline):
+    model = Organisation
+    fk_name = "parent"
+    fields = ["name", "kind"]
+    extra = 0
+    show_change_link = True
+    verbose_name = "subsidiary"
+    verbose_name_plural = "subsidiaries"
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "parent", "event_count", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "aliases", "slug"]
+    autocomplete_fields = ["parent"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [SubsidiaryInline]
+    actions = ["merge"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent").annotate(event_total=Count("event_links"))
+
+    @admin.display(description="events", ordering="event_total")
+    def event_count(self, obj):
+        return obj.event_total
+
+    @admin.action(description="Merge the selected organisations into one", permissions=["change"])
+    def merge(self, request, queryset):
+        organisations = list(queryset.order_by("name"))
+        if len(organisations) < 2:
+            self.message_user(request, "Select at least two organisations to merge.", messages.WARNING)
+            return None
+        target_id = request.POST.get("merge_into")
+        if target_id:
+            target = next((o for o in organisations if str(o.pk) == target_id), None)
+            if target is None:
+                self.message_user(request, "Choose one of the selected organisations to keep.", messages.ERROR)
+                return None
+            others = [o for o in organisations if o.pk != target.pk]
+            services.merge_organisations(target, others)
+            self.message_user(
+                request, f"Merged {', '.join(o.name for o in others)} into {target.name}.", messages.SUCCESS
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge organisations",
+            "organisations": organisations,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/events/organisation/merge.html", context)
+
+
+class AffiliationInline(admin.TabularInline):
+    model = Affiliation
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "slug", "updated_at"]
+    search_fields = ["name", "aliases", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [AffiliationInline]
+
+
+class LawsuitPartyInline(admin.TabularInline):
+    model = LawsuitParty
+    extra = 0
+    autocomplete_fields = ["organisation", "person"]
+
+
+@admin.register(Lawsuit)
+class LawsuitAdmin(SimpleHistoryAdmin):
+    list_display = ["case_name", "court", "docket_number", "filed_on", "status"]
+    list_filter = ["status", "court"]
+    search_fields = ["case_name", "docket_number", "court", "slug"]
+    prepopulated_fields = {"slug": ["case_name"]}
+    date_hierarchy = "filed_on"
+    inlines = [LawsuitPartyInline]
+
+
+class AIProvisionInline(admin.StackedInline):
+    model = AIProvision
+    extra = 0
+
+
+@admin.register(UnionAgreement)
+class UnionAgreementAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "union", "status", "ratified_on", "expires_on"]
+    list_filter = ["status", "union"]
+    search_fields = ["name", "slug", "union__name"]
+    autocomplete_fields = ["union", "counterparties", "supersedes"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [AIProvisionInline]
+
+
+class EventOrganisationInline(admin.TabularInline):
+    model = EventOrganisation
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+class EventPersonInline(admin.TabularInline):
+    model = EventPerson
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    extra = 0
+    fields = ["url", "title", "publisher", "published_on"]
+
+
+@admin.register(Event)
+class EventAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "date", "date_precision", "kind", "status", "source_count", "updated_at"]
+    list_filter = ["status", "kind", "date_precision", ("date", admin.DateFieldListFilter)]
+    search_fields = ["title", "summary", "slug", "sources__url", "sources__title"]
+    autocomplete_fields = ["lawsuit", "agreement"]
+    date_hierarchy = "date"
+    readonly_fields = ["published_at", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "status", ("date", "date_precision"), "kind", "summary"]}),
+        ("Linked", {"fields": ["lawsuit", "agreement"]}),
+        ("Record", {"fields": ["published_at", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [EventOrganisationInline, EventPersonInline, SourceInline]
+    actions = ["publish", "reject"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(source_total=Count("sources"))
+
+    @admin.display(description="sources", ordering="source_total")
+    def source_count(self, obj):
+        return obj.source_total
+
+    @admin.action(description="Publish the selected events", permissions=["change"])
+    def publish(self, request, queryset):
+        published, refused = services.publish_events(queryset)
+        if published:
+            self.message_user(request, f"Published {len(published)} event(s).", messages.SUCCESS)
+        if refused:
+            names = "; ".join(e.title for e in refused[:5])
+            self.message_user(
+                request, f"Not published, no source yet: {len(refused)} event(s) ({names}).", messages.WARNING
+            )
+
+    @admin.action(description="Reject the selected events", permissions=["change"])
+    def reject(self, request, queryset):
+        rejected = services.reject_events(queryset)
+        self.message_user(request, f"Rejected {len(rejected)} event(s).", messages.SUCCESS)
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "published_on", "event"]
+    search_fields = ["title", "url", "publisher"]
+    autocomplete_fields = ["event"]
+    list_filter = ["publisher"]

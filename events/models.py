@@ -1,0 +1,507 @@
+"""The domain: organisations, people, lawsuits, union agreements and the events that tie them together.
+
+Only events with status `published` are ever shown to visitors; `Event.objects.published()` is the one
+door to them.
+"""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+
+def unique_slug(model, text, *, instance_pk=None, max_length=80):
+    """A slug from `text` that no other row of `model` has yet: `openai`, then `openai-2`..."""
+    base = slugify(text)[:max_length].strip("-") or "item"
+    candidate, n = base, 1
+    taken = model._default_manager.filter(slug=candidate)
+    while taken.exclude(pk=instance_pk).exists():
+        n += 1
+        candidate = f"{base[: max_length - len(str(n)) - 1]}-{n}"
+        taken = model._default_manager.filter(slug=candidate)
+    return candidate
+
+
+def split_aliases(text):
+    """Aliases are stored one per line; blank lines and duplicates are dropped."""
+    seen, result = set(), []
+    for line in (text or "").splitlines():
+        alias = line.strip()
+        if alias and alias.casefold() not in seen:
+            seen.add(alias.casefold())
+            result.append(alias)
+    return result
+
+
+class SluggedModel(models.Model):
+    """A public entity: it has a unique slug made from its name when left blank."""
+
+    slug = models.SlugField(max_length=100, unique=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def slug_source(self):
+        raise NotImplementedError
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(type(self), self.slug_source(), instance_pk=self.pk)
+        super().save(*args, **kwargs)
+
+
+class Organisation(SluggedModel):
+    class Kind(models.TextChoices):
+        STUDIO = "studio", "Studio"
+        STREAMER = "streamer", "Streamer"
+        AI_COMPANY = "ai_company", "AI company"
+        UNION = "union", "Union or guild"
+        TRADE_BODY = "trade_body", "Trade body"
+        TALENT_AGENCY = "talent_agency", "Talent agency"
+        PRODUCTION_COMPANY = "production_company", "Production company"
+        TECH_COMPANY = "tech_company", "Technology company"
+        LAW_FIRM = "law_firm", "Law firm"
+        MEDIA_OUTLET = "media_outlet", "Media outlet"
+        NONPROFIT = "nonprofit", "Nonprofit"
+        GOVERNMENT = "government", "Government or regulator"
+        COURT = "court", "Court"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    aliases = models.TextField(blank=True, help_text="Other names it goes by in the press, one per line.")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subsidiaries",
+        help_text="The group it belongs to: Lucasfilm's parent is The Walt Disney Company.",
+    )
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="organisation_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def slug_source(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("events:organisation", args=[self.slug])
+
+    @property
+    def alias_list(self):
+        return split_aliases(self.aliases)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "An organisation cannot sit under itself or its subsidiaries."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class Person(SluggedModel):
+    name = models.CharField(max_length=200)
+    aliases = models.TextField(blank=True, help_text="Other spellings of the name, one per line.")
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    def slug_source(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("events:person", args=[self.slug])
+
+    @property
+    def alias_list(self):
+        return split_aliases(self.aliases)
+
+
+class Affiliation(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="affiliations")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="affiliations")
+    role = models.CharField(max_length=200, blank=True, help_text="Chief executive, president, member...")
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person", "-started_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "organisation", "role"], name="affiliation_unique"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(started_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="affiliation_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.role or 'affiliated'}, {self.organisation}"
+
+
+class Lawsuit(SluggedModel):
+    class Status(models.TextChoices):
+        FILED = "filed", "Filed"
+        PENDING = "pending", "Pending"
+        DISMISSED = "dismissed", "Dismissed"
+        SETTLED = "settled", "Settled"
+        JUDGMENT = "judgment", "Judgment"
+        APPEAL = "appeal", "On appeal"
+        CLOSED = "closed", "Closed"
+
+    case_name = models.CharField(max_length=300, unique=True)
+    court = models.CharField(max_length=300, blank=True)
+    docket_number = models.CharField(max_length=100, blank=True)
+    filed_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.FILED)
+    claims = models.TextField(blank=True, help_text="The causes of action, one per line.")
+    summary = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-filed_on", "case_name"]
+
+    def __str__(self):
+        return self.case_name
+
+    def slug_source(self):
+        return self.case_name
+
+    def get_absolute_url(self):
+        return reverse("events:lawsuit", args=[self.slug])
+
+    @property
+    def claim_list(self):
+        return split_aliases(self.claims)
+
+
+class LawsuitParty(models.Model):
+    class Side(models.TextChoices):
+        PLAINTIFF = "plaintiff", "Plaintiff"
+        DEFENDANT = "defendant", "Defendant"
+        INTERVENOR = "intervenor", "Intervenor"
+        AMICUS = "amicus", "Amicus"
+        COUNSEL = "counsel", "Counsel"
+
+    lawsuit = models.ForeignKey(Lawsuit, on_delete=models.CASCADE, related_name="parties")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="lawsuit_parties"
+    )
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="lawsuit_parties")
+    side = models.CharField(max_length=16, choices=Side.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["side", "id"]
+        verbose_name_plural = "lawsuit parties"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(organisation__isnull=False, person__isnull=True) | Q(organisation__isnull=True, person__isnull=False)),
+                name="lawsuit_party_is_organisation_or_person",
+            ),
+            models.UniqueConstraint(
+                fields=["lawsuit", "organisation", "side"],
+                condition=Q(organisation__isnull=False),
+                name="lawsuit_party_unique_organisation",
+            ),
+            models.UniqueConstraint(
+                fields=["lawsuit", "person", "side"], condition=Q(person__isnull=False), name="lawsuit_party_unique_person"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.party} ({self.get_side_display()})"
+
+    @property
+    def party(self):
+        return self.organisation or self.person
+
+
+class UnionAgreement(SluggedModel):
+    class Status(models.TextChoices):
+        NEGOTIATING = "negotiating", "Negotiating"
+        TENTATIVE = "tentative", "Tentative agreement"
+        RATIFIED = "ratified", "Ratified"
+        REJECTED = "rejected", "Rejected by members"
+        EXPIRED = "expired", "Expired"
+
+    name = models.CharField(max_length=300, unique=True)
+    union = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="agreements")
+    counterparties = models.ManyToManyField(Organisation, blank=True, related_name="agreements_as_counterparty")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEGOTIATING)
+    tentative_on = models.DateField(null=True, blank=True)
+    ratified_on = models.DateField(null=True, blank=True)
+    effective_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    votes_for = models.PositiveIntegerField(null=True, blank=True)
+    votes_against = models.PositiveIntegerField(null=True, blank=True)
+    turnout_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="superseded_by",
+        help_text="The previous cycle of the same contract.",
+    )
+    summary = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[counterparties])
+
+    class Meta:
+        ordering = ["-effective_on", "name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(supersedes=models.F("id")), name="agreement_not_superseding_itself"),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(effective_on__isnull=True) | Q(expires_on__gt=models.F("effective_on")),
+                name="agreement_expires_after_effective",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def slug_source(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("events:agreement", args=[self.slug])
+
+    @property
+    def approval_percent(self):
+        if self.votes_for is None or self.votes_against is None or not (self.votes_for + self.votes_against):
+            return None
+        return round(100 * self.votes_for / (self.votes_for + self.votes_against), 2)
+
+
+class AIProvision(models.Model):
+    agreement = models.ForeignKey(UnionAgreement, on_delete=models.CASCADE, related_name="provisions")
+    title = models.CharField(max_length=200)
+    text = models.TextField(help_text="What the clause provides, in plain words.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agreement", "order", "id"]
+        verbose_name = "AI provision"
+
+    def __str__(self):
+        return self.title
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Event.Status.PUBLISHED)
+
+    def for_cards(self):
+        """Everything a timeline card shows, in a fixed number of queries whatever the page size."""
+        return self.select_related("lawsuit", "agreement").prefetch_related(
+            models.Prefetch(
+                "organisation_links",
+                queryset=EventOrganisation.objects.select_related("organisation").order_by("id"),
+            ),
+            models.Prefetch("person_links", queryset=EventPerson.objects.select_related("person").order_by("id")),
+            models.Prefetch("sources", queryset=Source.objects.order_by("published_on", "id")),
+        )
+
+
+class Event(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+
+    class Precision(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
+    class Kind(models.TextChoices):
+        ANNOUNCEMENT = "announcement", "Announcement"
+        PRODUCT_LAUNCH = "product_launch", "Product launch"
+        DEAL = "deal", "Deal"
+        INVESTMENT = "investment", "Investment"
+        LAWSUIT_FILED = "lawsuit_filed", "Lawsuit filed"
+        RULING = "ruling", "Ruling"
+        SETTLEMENT = "settlement", "Settlement"
+        AGREEMENT = "agreement", "Agreement"
+        RATIFICATION = "ratification", "Ratification"
+        STRIKE_START = "strike_start", "Strike begins"
+        STRIKE_END = "strike_end", "Strike ends"
+        LEGISLATION = "legislation", "Legislation"
+        STATEMENT = "statement", "Statement"
+        OTHER = "other", "Other"
+
+    slug = models.SlugField(max_length=120, unique=True, blank=True)
+    date = models.DateField(help_text="For month or year precision, the first day of that month or year.")
+    date_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.DAY)
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    organisations = models.ManyToManyField(
+        Organisation, through="EventOrganisation", related_name="events", blank=True
+    )
+    people = models.ManyToManyField(Person, through="EventPerson", related_name="events", blank=True)
+    lawsuit = models.ForeignKey(Lawsuit, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    agreement = models.ForeignKey(
+        UnionAgreement, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = EventQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            # The timeline and every output page through published events by the keyset (date, id).
+            models.Index(
+                fields=["-date", "-id"], name="event_published_keyset", condition=Q(status="published")
+            ),
+            # The curators' review queue lists drafts newest first.
+            models.Index(fields=["-created_at"], name="event_draft_queue", condition=Q(status="draft")),
+            # Filters by kind within the published timeline.
+            models.Index(fields=["kind", "-date", "-id"], name="event_kind_keyset", condition=Q(status="published")),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Event, f"{self.date:%Y-%m-%d} {self.title}", instance_pk=self.pk, max_length=100)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            from django.utils import timezone
+
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("events:event", args=[self.slug])
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def month(self):
+        return datetime.date(self.date.year, self.date.month, 1)
+
+
+class Role(models.TextChoices):
+    """How an organisation or a person takes part in an event."""
+
+    SUBJECT = "subject", "Subject"
+    PLAINTIFF = "plaintiff", "Plaintiff"
+    DEFENDANT = "defendant", "Defendant"
+    PARTNER = "partner", "Partner"
+    INVESTOR = "investor", "Investor"
+    DEVELOPER = "developer", "Developer"
+    UNION = "union", "Union"
+    EMPLOYER = "employer", "Employer"
+    REGULATOR = "regulator", "Regulator"
+    COURT = "court", "Court"
+    COUNSEL = "counsel", "Counsel"
+    SPOKESPERSON = "spokesperson", "Spokesperson"
+    CRITIC = "critic", "Critic"
+    MENTIONED = "mentioned", "Mentioned"
+
+
+class EventOrganisation(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="organisation_links")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="event_links")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.SUBJECT)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "organisation in event"
+        constraints = [models.UniqueConstraint(fields=["event", "organisation"], name="event_organisation_unique")]
+        indexes = [
+            # Filtering the timeline by organisation starts here, then joins the events.
+            models.Index(fields=["organisation", "event"], name="event_org_by_organisation"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} as {self.get_role_display().lower()}"
+
+
+class EventPerson(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="person_links")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="event_links")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.SUBJECT)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "person in event"
+        verbose_name_plural = "people in event"
+        constraints = [models.UniqueConstraint(fields=["event", "person"], name="event_person_unique")]
+        indexes = [
+            # Filtering the timeline by person.
+            models.Index(fields=["person", "event"], name="event_person_by_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} as {self.get_role_display().lower()}"
+
+
+class Source(models.Model):
+    """A published article or document that the event rests on. We keep its link, never its text."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(max_length=1000)
+    title = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["published_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "url"], name="source_unique_per_event")]
+
+    def __str__(self):
+        return self.title or self.url

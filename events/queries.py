@@ -1,0 +1,199 @@
+"""The timeline query: filters, organisation hierarchy and keyset paging.
+
+Every output (the HTML timeline and its HTMX partial, and later feeds, JSON, CSV and iCal) calls
+`timeline_page()` with the same cleaned filter values, so there is one implementation of the filters.
+"""
+
+import dataclasses
+import datetime
+
+from django.core import signing
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Event, EventOrganisation, EventPerson, Lawsuit, Organisation, Person, Source, UnionAgreement
+
+CURSOR_SIGNER = signing.Signer(salt="events.timeline.cursor")
+ORG_TREE_CACHE_KEY = "events:organisation-tree:v1"
+
+
+class FilterError(ValueError):
+    """A filter value that names nothing we know, or a cursor we did not issue. Shown to the reader."""
+
+
+@dataclasses.dataclass
+class Filters:
+    """What the reader asked for, with slugs resolved to rows."""
+
+    organisations: list = dataclasses.field(default_factory=list)
+    include_subsidiaries: bool = True
+    organisation_ids: frozenset = frozenset()
+    person: Person | None = None
+    kind: str = ""
+    lawsuit: Lawsuit | None = None
+    agreement: UnionAgreement | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    q: str = ""
+
+    @property
+    def is_empty(self):
+        return not (
+            self.organisations or self.person or self.kind or self.lawsuit or self.agreement
+            or self.date_from or self.date_to or self.q
+        )
+
+
+@dataclasses.dataclass
+class Page:
+    events: list
+    next_cursor: str | None
+    previous_month: datetime.date | None = None
+
+
+# --- Organisation hierarchy -----------------------------------------------------------------------
+
+def organisation_tree():
+    """{parent_id: [child_id, ...]} for every organisation, cached until an organisation changes."""
+    tree = cache.get(ORG_TREE_CACHE_KEY)
+    if tree is None:
+        tree = {}
+        for pk, parent_id in Organisation.objects.filter(parent__isnull=False).values_list("pk", "parent_id"):
+            tree.setdefault(parent_id, []).append(pk)
+        cache.set(ORG_TREE_CACHE_KEY, tree, 3600)
+    return tree
+
+
+def forget_organisation_tree():
+    cache.delete(ORG_TREE_CACHE_KEY)
+
+
+def with_subsidiaries(organisation_ids):
+    """The organisations and, recursively, every organisation under them."""
+    tree = organisation_tree()
+    result, stack = set(), list(organisation_ids)
+    while stack:
+        pk = stack.pop()
+        if pk not in result:
+            result.add(pk)
+            stack.extend(tree.get(pk, ()))
+    return frozenset(result)
+
+
+# --- Resolving the form into Filters --------------------------------------------------------------
+
+def _one(model, slug, what):
+    if not slug:
+        return None
+    found = model.objects.filter(slug=slug).first()
+    if found is None:
+        raise FilterError(f"There is no {what} “{slug}”.")
+    return found
+
+
+def resolve_filters(cleaned):
+    """Turn a cleaned TimelineFilterForm into Filters; unknown slugs raise FilterError."""
+    slugs = cleaned.get("org") or []
+    organisations = list(Organisation.objects.filter(slug__in=slugs)) if slugs else []
+    missing = set(slugs) - {o.slug for o in organisations}
+    if missing:
+        raise FilterError("There is no organisation " + ", ".join(f"“{s}”" for s in sorted(missing)) + ".")
+    organisations.sort(key=lambda o: slugs.index(o.slug))
+    include_subsidiaries = not cleaned.get("exact")
+    ids = frozenset(o.pk for o in organisations)
+    if include_subsidiaries:
+        ids = with_subsidiaries(ids)
+    return Filters(
+        organisations=organisations,
+        include_subsidiaries=include_subsidiaries,
+        organisation_ids=ids,
+        person=_one(Person, cleaned.get("person"), "person"),
+        kind=cleaned.get("kind") or "",
+        lawsuit=_one(Lawsuit, cleaned.get("lawsuit"), "lawsuit"),
+        agreement=_one(UnionAgreement, cleaned.get("agreement"), "agreement"),
+        date_from=cleaned.get("date_from"),
+        date_to=cleaned.get("date_to"),
+        q=(cleaned.get("q") or "").strip(),
+    )
+
+
+# --- The query ------------------------------------------------------------------------------------
+
+def search_condition(text):
+    """Events whose title, summary or a source's title matches `text`.
+
+    A case-insensitive match of every word, on PostgreSQL and SQLite alike, so the two agree.
+    """
+    condition = Q()
+    for word in text.split()[:8]:
+        in_sources = Exists(Source.objects.filter(event=OuterRef("pk"), title__icontains=word))
+        condition &= Q(title__icontains=word) | Q(summary__icontains=word) | in_sources
+    return condition
+
+
+def filtered_events(filters, base=None):
+    """Published events matching `filters`, newest first. No paging, no prefetching."""
+    events = (base if base is not None else Event.objects).published()
+    if filters.organisation_ids:
+        events = events.filter(
+            Exists(EventOrganisation.objects.filter(event=OuterRef("pk"), organisation_id__in=filters.organisation_ids))
+        )
+    if filters.person:
+        events = events.filter(Exists(EventPerson.objects.filter(event=OuterRef("pk"), person=filters.person)))
+    if filters.kind:
+        events = events.filter(kind=filters.kind)
+    if filters.lawsuit:
+        events = events.filter(lawsuit=filters.lawsuit)
+    if filters.agreement:
+        events = events.filter(agreement=filters.agreement)
+    if filters.date_from:
+        events = events.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        events = events.filter(date__lte=filters.date_to)
+    if filters.q:
+        events = events.filter(search_condition(filters.q))
+    return events.order_by("-date", "-id")
+
+
+# --- Keyset paging --------------------------------------------------------------------------------
+
+def encode_cursor(event):
+    return CURSOR_SIGNER.sign(f"{event.date.isoformat()}.{event.pk}")
+
+
+def decode_cursor(cursor):
+    """(date, id) from a cursor we issued; anything else raises FilterError."""
+    try:
+        raw = CURSOR_SIGNER.unsign(cursor)
+        day, pk = raw.split(".")
+        return datetime.date.fromisoformat(day), int(pk)
+    except (signing.BadSignature, ValueError):
+        raise FilterError("This “load more” link is damaged or out of date: start again from the top.") from None
+
+
+def timeline_page(filters, *, cursor="", page_size=25):
+    """One page of the filtered timeline after `cursor`, with the cursor of the next page.
+
+    Costs one query for the events plus one per prefetched relation (organisations, people, sources),
+    whatever the page size.
+    """
+    events = filtered_events(filters)
+    previous_month = None
+    if cursor:
+        day, pk = decode_cursor(cursor)
+        events = events.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
+        previous_month = day.replace(day=1)
+    rows = list(events.for_cards()[: page_size + 1])
+    next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
+    return Page(events=rows[:page_size], next_cursor=next_cursor, previous_month=previous_month)
+
+
+def group_by_month(events, previous_month=None):
+    """[(month, events, continues)] in page order; `continues` when the month began on an earlier page."""
+    groups = []
+    for event in events:
+        if groups and groups[-1][0] == event.month:
+            groups[-1][1].append(event)
+        else:
+            groups.append((event.month, [event], not groups and event.month == previous_month))
+    return groups

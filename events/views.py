@@ -1,0 +1,161 @@
+"""The public site: the timeline, its HTMX partials, and a page per organisation, person, lawsuit, agreement.
+
+Views are thin: they validate the query with TimelineFilterForm and ask queries.py for a page.
+"""
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from .forms import TimelineFilterForm
+from .models import Event, Lawsuit, LawsuitParty, Organisation, Person, UnionAgreement
+from .queries import FilterError, Filters, group_by_month, resolve_filters, timeline_page, with_subsidiaries
+
+
+def _is_partial(request):
+    """HTMX swaps only the results, except when it restores history and needs the whole page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _page_context(filters, *, cursor="", page_size=None, query=None):
+    """The context of a timeline page: its events grouped by month and the link to the next page."""
+    page = timeline_page(filters, cursor=cursor, page_size=page_size or settings.DAILIES_PAGE_SIZE)
+    next_url = None
+    if page.next_cursor:
+        params = query.copy() if query is not None else QueryDict(mutable=True)
+        params._mutable = True
+        params["cursor"] = page.next_cursor
+        next_url = f"{reverse('events:timeline')}?{params.urlencode()}"
+    return {"page": page, "groups": group_by_month(page.events, page.previous_month), "next_url": next_url}
+
+
+def filter_choices():
+    """The organisations, people and kinds offered by the filter form."""
+    return {
+        "all_organisations": Organisation.objects.only("slug", "name").order_by("name"),
+        "kinds": Event.Kind.choices,
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def timeline(request):
+    form = TimelineFilterForm(request.GET)
+    context = {"form": form, "errors": [], **filter_choices()}
+    status = 200
+    filters = None
+    if form.is_valid():
+        try:
+            filters = resolve_filters(form.cleaned_data)
+        except FilterError as error:
+            context["errors"].append(str(error))
+    else:
+        for field, messages in form.errors.items():
+            label = form.fields[field].label or field if field in form.fields else ""
+            context["errors"].extend(f"{label}: {m}" if label else m for m in messages)
+    if filters is not None:
+        query = request.GET.copy()
+        query.pop("cursor", None)
+        try:
+            context.update(
+                _page_context(
+                    filters,
+                    cursor=form.cleaned_data["cursor"],
+                    page_size=form.cleaned_data["page_size"],
+                    query=query,
+                )
+            )
+        except FilterError as error:
+            context["errors"].append(str(error))
+            filters = None
+    if filters is None:
+        status = 400
+        filters = Filters()
+    context["filters"] = filters
+    template = "events/timeline.html"
+    if _is_partial(request):
+        template += "#page" if request.GET.get("cursor") and status == 200 else "#results"
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def event_detail(request, slug):
+    event = get_object_or_404(Event.objects.published().for_cards(), slug=slug)
+    return render(request, "events/event_detail.html", {"event": event})
+
+
+@require_GET
+def organisation_list(request):
+    organisations = Organisation.objects.annotate(
+        event_count=Count("event_links", filter=Q(event_links__event__status=Event.Status.PUBLISHED))
+    ).select_related("parent")
+    return render(request, "events/organisation_list.html", {"organisations": organisations})
+
+
+@require_GET
+def organisation_detail(request, slug):
+    organisation = get_object_or_404(Organisation.objects.select_related("parent"), slug=slug)
+    subsidiaries = list(organisation.subsidiaries.order_by("name"))
+    filters = Filters(organisations=[organisation], organisation_ids=with_subsidiaries({organisation.pk}))
+    query = QueryDict(mutable=True)
+    query["org"] = organisation.slug
+    context = {"organisation": organisation, "subsidiaries": subsidiaries, "filters": filters}
+    context.update(_page_context(filters, query=query))
+    return render(request, "events/organisation_detail.html", context)
+
+
+@require_GET
+def person_detail(request, slug):
+    person = get_object_or_404(Person, slug=slug)
+    filters = Filters(person=person)
+    query = QueryDict(mutable=True)
+    query["person"] = person.slug
+    affiliations = person.affiliations.select_related("organisation")
+    context = {"person": person, "affiliations": affiliations, "filters": filters}
+    context.update(_page_context(filters, query=query))
+    return render(request, "events/person_detail.html", context)
+
+
+@require_GET
+def lawsuit_list(request):
+    lawsuits = Lawsuit.objects.prefetch_related(
+        Prefetch("parties", queryset=LawsuitParty.objects.select_related("organisation", "person"))
+    )
+    return render(request, "events/lawsuit_list.html", {"lawsuits": lawsuits})
+
+
+@require_GET
+def lawsuit_detail(request, slug):
+    lawsuit = get_object_or_404(Lawsuit, slug=slug)
+    parties = lawsuit.parties.select_related("organisation", "person")
+    filters = Filters(lawsuit=lawsuit)
+    query = QueryDict(mutable=True)
+    query["lawsuit"] = lawsuit.slug
+    context = {"lawsuit": lawsuit, "parties": parties, "filters": filters}
+    context.update(_page_context(filters, query=query))
+    return render(request, "events/lawsuit_detail.html", context)
+
+
+@require_GET
+def agreement_list(request):
+    agreements = UnionAgreement.objects.select_related("union").prefetch_related("counterparties")
+    return render(request, "events/agreement_list.html", {"agreements": agreements})
+
+
+@require_GET
+def agreement_detail(request, slug):
+    agreement = get_object_or_404(
+        UnionAgreement.objects.select_related("union", "supersedes").prefetch_related("counterparties", "provisions"),
+        slug=slug,
+    )
+    superseded_by = UnionAgreement.objects.filter(supersedes=agreement).first()
+    filters = Filters(agreement=agreement)
+    query = QueryDict(mutable=True)
+    query["agreement"] = agreement.slug
+    context = {"agreement": agreement, "superseded_by": superseded_by, "filters": filters}
+    context.update(_page_context(filters, query=query))
+    return render(request, "events/agreement_detail.html", context)
