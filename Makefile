@@ -7,7 +7,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 # The suite runs on PostgreSQL and Redis; both may be overridden.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dailies
-TEST_BROKER_URL ?= redis://127.0.0.1:6379/1
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 DEMO_ADDR ?= 127.0.0.1:8000
 
 .PHONY: install demo test run services browser bench load lint migrate clean

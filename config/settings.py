@@ -120,21 +120,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache share one server, on the database numbers assigned here -------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
+
+
+def redis_database(url, offset):
+    """The same Redis server as `url`, `offset` database numbers further on (the broker's is N, the cache's N+1)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    current = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{current + offset}"))
+
+
 REDIS_URL = env_str("REDIS_URL") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL and CELERY_BROKER_URL.startswith("redis") else None
 )
+# Each pytest-xdist worker has its own test database, so it gets its own cache keys too.
+CACHE_KEY_PREFIX = "dailies" + env_str("PYTEST_XDIST_WORKER", "")
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("DAILIES_CACHE_PREFIX", "dailies"),
+            "LOCATION": redis_database(REDIS_URL, 1),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
 
 # --- Celery ---------------------------------------------------------------------------------------
 # Without a broker, tasks run in-process (the demo); with one, on workers.
