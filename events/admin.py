@@ -1,6 +1,7 @@
 """The curators' admin: every model with search, filters, autocomplete, inlines and history."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
@@ -34,6 +35,8 @@ class SubsidiaryInline(admin.TabularInline):
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "parent", "event_count", "updated_at"]
+    ordering = ["name"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind"]
     search_fields = ["name", "aliases", "slug"]
     autocomplete_fields = ["parent"]
@@ -137,6 +140,7 @@ class SourceInline(admin.TabularInline):
     model = Source
     extra = 0
     fields = ["url", "title", "publisher", "published_on"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Event)
@@ -186,3 +190,4 @@ class SourceAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "url", "publisher"]
     autocomplete_fields = ["event"]
     list_filter = ["publisher"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
