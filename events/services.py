@@ -6,7 +6,7 @@ The admin calls these, and so does the ingest pipeline; each keeps the rules in 
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Event, EventOrganisation, LawsuitParty, Organisation, split_aliases
+from .models import Event, EventOrganisation, LawsuitParty, split_aliases
 
 
 class PublishError(ValueError):
@@ -77,3 +77,84 @@ def merge_organisations(target, duplicates):
     for duplicate in duplicates:
         duplicate.delete()
     return target
+
+
+# --- Proposals from the ingest pipeline ------------------------------------------------------------
+# ingest/ calls these with plain values; events/ never imports ingest/.
+
+MATCH_WINDOW_DAYS = 3
+
+
+def find_matching_event(*, kind, date, organisation_ids, window_days=MATCH_WINDOW_DAYS):
+    """An event (draft or published, never rejected) of the same kind, within ±window_days of `date`,
+    sharing at least one organisation; the one sharing the most wins, then the nearest in time."""
+    if not organisation_ids:
+        return None
+    import datetime
+
+    from django.db.models import Count, Q
+
+    window = datetime.timedelta(days=window_days)
+    candidates = (
+        Event.objects.exclude(status=Event.Status.REJECTED)
+        .filter(kind=kind, date__range=(date - window, date + window))
+        .annotate(
+            shared=Count(
+                "organisation_links", filter=Q(organisation_links__organisation_id__in=organisation_ids)
+            )
+        )
+        .filter(shared__gt=0)
+        .order_by("-shared", "id")
+    )
+    best = None
+    def closeness(event):
+        return (event.shared, -abs((event.date - date).days))
+
+    for event in candidates[:20]:
+        if best is None or closeness(event) > closeness(best):
+            best = event
+    return best
+
+
+def add_source_to_event(event, *, url, title="", publisher="", published_on=None):
+    """Attach an article to an event as a source; a second call with the same URL changes nothing."""
+    from .models import Source
+
+    source, _ = Source.objects.get_or_create(
+        event=event,
+        url=url[:1000],
+        defaults={"title": title[:500], "publisher": publisher[:200], "published_on": published_on},
+    )
+    return source
+
+
+@transaction.atomic
+def propose_event(
+    *, kind, date, title, summary="", organisations=(), people=(), source_url, source_title="",
+    publisher="", published_on=None,
+):
+    """Attach the source to a matching event, or create a draft event for curators to review.
+
+    `organisations` and `people` are (id, role) pairs. Returns (event, created).
+    """
+    from .models import EventPerson
+
+    organisation_ids = [org_id for org_id, _ in organisations]
+    event = find_matching_event(kind=kind, date=date, organisation_ids=organisation_ids)
+    created = event is None
+    if created:
+        event = Event.objects.create(
+            kind=kind, date=date, title=title[:300] or "Untitled", summary=summary, status=Event.Status.DRAFT
+        )
+    # A published event's organisations and people are the curators' word: a new source leaves them.
+    if event.status == Event.Status.DRAFT:
+        for org_id, role in organisations:
+            EventOrganisation.objects.get_or_create(
+                event=event, organisation_id=org_id, defaults={"role": role}
+            )
+        for person_id, role in people:
+            EventPerson.objects.get_or_create(event=event, person_id=person_id, defaults={"role": role})
+    add_source_to_event(
+        event, url=source_url, title=source_title, publisher=publisher, published_on=published_on
+    )
+    return event, created

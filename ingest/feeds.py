@@ -1,0 +1,212 @@
+"""The feed stage: poll a feed, parse it with feedparser, and say which entries are new.
+
+A poll costs as little as the server lets it: a conditional GET (ETag / Last-Modified, where a 304 ends
+it), then a hash of the whole body, since servers lie about ETags. A failing feed backs off exponentially
+(capped at one poll a day), is flagged unhealthy with its last error and since when, and recovers on its
+next success. While healthy its interval adapts: shorter when it keeps having news, longer when it has none.
+
+Nothing here enqueues work: `poll_feed` returns the new entry URLs and the caller (a task, a command)
+hands them to the article pipeline.
+"""
+
+import datetime
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+import feedparser
+from django.db import transaction
+from django.utils import timezone
+
+from .canonical import canonical_url
+from .fetch import FetchError, fetch
+from .models import MAX_POLL_INTERVAL, MIN_POLL_INTERVAL, Article, ArticleFeed, Feed, IngestRun
+
+logger = logging.getLogger(__name__)
+
+# A healthy feed's interval drifts within these bounds as it has news or not.
+MAX_HEALTHY_INTERVAL = datetime.timedelta(hours=6)
+SPEED_UP, SLOW_DOWN = 0.5, 1.5
+
+
+@dataclass
+class FeedEntry:
+    url: str
+    title: str = ""
+    published: str | None = None  # ISO 8601, a hint for articles whose page carries no date
+
+
+@dataclass
+class ParsedFeed:
+    title: str = ""
+    entries: list = field(default_factory=list)
+    error: str = ""  # set when the feed could not be read at all
+    warning: str = ""  # feedparser's "bozo" complaint about a feed it could still read
+
+
+@dataclass
+class PollResult:
+    status: str  # not_modified / unchanged / parsed / failed
+    new_entries: list = field(default_factory=list)
+    duplicates: int = 0
+    error: str = ""
+    run_id: int | None = None
+
+
+def _entry_published(entry):
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    try:
+        return datetime.datetime(*parsed[:6], tzinfo=datetime.UTC).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+def _entry_url(entry):
+    for candidate in (entry.get("link"), entry.get("id")):
+        if isinstance(candidate, str) and candidate.startswith(("http://", "https://")):
+            return candidate.strip()
+    return None
+
+
+def parse_feed(content, *, content_type=None, base_url=None):
+    """Parse RSS 0.9x/1.0/2.0, Atom (or JSON Feed, where feedparser knows it). Never raises."""
+    headers = {"content-type": content_type} if content_type else {}
+    if base_url:
+        headers["content-location"] = base_url
+    try:
+        parsed = feedparser.parse(
+            content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+        )
+    except Exception as exc:  # feedparser is robust, but a crash here must not take the worker down
+        logger.warning("feedparser crashed on %s", base_url, exc_info=True)
+        return ParsedFeed(error=f"The feed could not be read ({type(exc).__name__}: {exc}).")
+    warning = ""
+    if parsed.get("bozo"):
+        problem = parsed.get("bozo_exception")
+        warning = f"{type(problem).__name__}: {problem}" if problem else "ill-formed feed"
+    entries, seen = [], set()
+    for entry in parsed.get("entries", []):
+        url = _entry_url(entry)
+        if url and url not in seen:
+            seen.add(url)
+            entries.append(
+                FeedEntry(url=url, title=str(entry.get("title", ""))[:500], published=_entry_published(entry))
+            )
+    title = str(parsed.get("feed", {}).get("title", ""))[:200]
+    has_feed = bool(parsed.get("version")) or bool(parsed.get("entries")) or bool(parsed.get("feed"))
+    if not has_feed:
+        return ParsedFeed(error=f"This is not a feed we can read ({warning or 'no RSS or Atom found'}).")
+    return ParsedFeed(title=title, entries=entries, warning=warning)
+
+
+def backoff_delay(feed):
+    """After n failures in a row: the poll interval times 2**n, never more than a day."""
+    exponent = min(feed.consecutive_failures, 20)
+    return min(feed.poll_interval * (2**exponent), MAX_POLL_INTERVAL)
+
+
+def record_failure(feed, message, *, now=None):
+    now = now or timezone.now()
+    feed.consecutive_failures += 1
+    feed.failing_since = feed.failing_since or now
+    feed.last_error = message
+    feed.last_polled_at = now
+    feed.next_poll_at = now + backoff_delay(feed)
+    feed.save()
+
+
+def record_success(feed, *, had_news, now=None):
+    now = now or timezone.now()
+    if had_news is True:
+        feed.poll_interval = max(MIN_POLL_INTERVAL, feed.poll_interval * SPEED_UP)
+        feed.last_new_entries_at = now
+    elif had_news is False:
+        feed.poll_interval = min(MAX_HEALTHY_INTERVAL, feed.poll_interval * SLOW_DOWN)
+    feed.consecutive_failures = 0
+    feed.failing_since = None
+    feed.last_error = ""
+    feed.last_success_at = feed.last_polled_at = now
+    feed.next_poll_at = now + feed.poll_interval
+    feed.save()
+
+
+def split_new_entries(feed, entries):
+    """Entries whose article we already hold are linked to this feed now; the rest are returned."""
+    by_canonical = {}
+    for entry in entries:
+        try:
+            by_canonical.setdefault(canonical_url(entry.url), entry)
+        except Exception:  # an entry link too broken to canonicalise is skipped, not fatal
+            logger.info("skipping feed entry with a bad link %r", entry.url)
+    known = dict(
+        Article.objects.filter(canonical_url__in=list(by_canonical)).values_list("canonical_url", "id")
+    )
+    ArticleFeed.objects.bulk_create(
+        [ArticleFeed(article_id=article_id, feed=feed) for article_id in known.values()],
+        ignore_conflicts=True,
+    )
+    new = [entry for canonical, entry in by_canonical.items() if canonical not in known]
+    return new, len(known)
+
+
+def apply_feed_body(feed, content, *, content_type=None, now=None):
+    """Parse a feed body and record the outcome on the feed. Returns (PollResult, ParsedFeed)."""
+    parsed = parse_feed(content, content_type=content_type, base_url=feed.url)
+    if parsed.error:
+        record_failure(feed, parsed.error, now=now)
+        return PollResult("failed", error=parsed.error), parsed
+    new, duplicates = split_new_entries(feed, parsed.entries)
+    if parsed.title and not feed.name:
+        feed.name = parsed.title
+    feed.body_hash = hashlib.sha256(content).hexdigest() if isinstance(content, bytes) else ""
+    record_success(feed, had_news=bool(new), now=now)
+    return PollResult("parsed", new_entries=new, duplicates=duplicates), parsed
+
+
+def poll_feed(feed, *, now=None, allow_private=None):
+    """Poll one feed now. Returns a PollResult whose `new_entries` the caller sends to the pipeline."""
+    run = IngestRun.objects.create(kind=IngestRun.Kind.FEED, feed=feed, target=feed.url)
+    result = _poll(feed, now=now, allow_private=allow_private)
+    result.run_id = run.pk
+    IngestRun.objects.filter(pk=run.pk).update(
+        duplicate_count=result.duplicates, failed_count=1 if result.status == "failed" else 0
+    )
+    run.refresh_from_db()
+    run.finish(error=result.error)
+    return result
+
+
+def _poll(feed, *, now, allow_private):
+    try:
+        fetched = fetch(
+            feed.url,
+            etag=feed.etag or None,
+            last_modified=feed.last_modified or None,
+            accept="feed",
+            allow_private=allow_private,
+        )
+    except FetchError as exc:
+        record_failure(feed, exc.message, now=now)
+        return PollResult("failed", error=exc.message)
+    if fetched.not_modified:
+        record_success(feed, had_news=False, now=now)
+        return PollResult("not_modified")
+    feed.etag = (fetched.etag or "")[:500]
+    feed.last_modified = (fetched.last_modified or "")[:100]
+    body_hash = hashlib.sha256(fetched.content).hexdigest()
+    if body_hash == feed.body_hash:
+        record_success(feed, had_news=False, now=now)
+        return PollResult("unchanged")
+    with transaction.atomic():
+        result, _ = apply_feed_body(feed, fetched.content, content_type=fetched.content_type, now=now)
+    return result
+
+
+def add_feed(url, *, name=""):
+    feed, created = Feed.objects.get_or_create(url=url, defaults={"name": name})
+    if not created and name and feed.name != name:
+        feed.name = name
+        feed.save(update_fields=["name", "updated_at"])
+    return feed, created

@@ -1,0 +1,293 @@
+"""The article pipeline as plain functions: fetch ─► extract ─► dedupe ─► link ─► classify ─► propose.
+
+Everything after the fetch is written in ONE transaction (the article, its mentions, and the event it
+proposes or joins), so a worker killed mid-task leaves either nothing or a whole article. Duplicates are
+refused by the database (unique canonical URL, content hash, title hash); a race between two tasks ends
+with one article and the loser linking its feed to it. Celery tasks in `ingest.tasks` wrap these.
+"""
+
+import datetime
+import logging
+import re
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from events import services as event_services
+from events.models import Role
+
+from .canonical import canonical_url
+from .classify import classify
+from .extract import ExtractionError, extract_article
+from .fetch import FetchError, fetch
+from .link import link_entities
+from .models import Article, ArticleFeed, IngestRun, Mention
+
+logger = logging.getLogger(__name__)
+
+NEW, DUPLICATE, IRRELEVANT, FAILED = "new", "duplicate", "irrelevant", "failed"
+SUMMARY_CHARS = 400
+# Organisations named at least this often, or the most named, are the subject of a proposed event.
+SUBJECT_MIN_MENTIONS = 2
+
+
+@dataclass
+class Outcome:
+    result: str  # new / duplicate / irrelevant / failed
+    article_id: int | None = None
+    event_id: int | None = None
+    event_created: bool = False
+    error: str = ""
+
+
+def count_in_run(run_id, result):
+    """Add one to a run's counter; atomic, so concurrent article tasks of one feed poll add up."""
+    if run_id:
+        IngestRun.objects.filter(pk=run_id).update(**{f"{result}_count": F(f"{result}_count") + 1})
+
+
+def link_feed(article_id, feed_id):
+    if feed_id:
+        ArticleFeed.objects.get_or_create(article_id=article_id, feed_id=feed_id)
+
+
+def find_existing(*canonicals, content_hash="", title_hash=""):
+    """An article already stored under one of these canonical URLs or fingerprints, failed ones aside."""
+    match = Q(canonical_url__in=[c for c in canonicals if c])
+    if content_hash:
+        match |= Q(content_hash=content_hash)
+    if title_hash:
+        match |= Q(title_hash=title_hash)
+    return Article.objects.filter(match).exclude(status=Article.Status.FAILED).order_by("id").first()
+
+
+def record_failure(url, message, *, feed_id=None, canonical=None):
+    """Store why an article could not be read; a later success reuses the row. Never overwrites a good one."""
+    canonical = canonical or _safe_canonical(url)
+    article, created = Article.objects.get_or_create(
+        canonical_url=canonical,
+        defaults={
+            "url": url[:2000],
+            "status": Article.Status.FAILED,
+            "error": message,
+            "feed_id": feed_id,
+            "attempts": 1,
+        },
+    )
+    if not created and article.status == Article.Status.FAILED:
+        Article.objects.filter(pk=article.pk).update(
+            error=message, attempts=F("attempts") + 1, updated_at=timezone.now()
+        )
+    link_feed(article.pk, feed_id)
+    return article
+
+
+def _safe_canonical(url):
+    try:
+        return canonical_url(url)[:2000]
+    except Exception:  # a URL too broken to canonicalise is still recorded, as written
+        return url[:2000]
+
+
+def ingest_url(url, *, feed_id=None, run_id=None, published_hint=None, allow_private=None):
+    """Fetch one article by URL and take it through the pipeline.
+
+    Permanent failures are stored on the article and returned; transient ones are stored and re-raised
+    (a TransientFetchError) so the task retries.
+    """
+    canonical = _safe_canonical(url)
+    existing = find_existing(canonical)
+    if existing is not None:
+        link_feed(existing.pk, feed_id)
+        count_in_run(run_id, DUPLICATE)
+        return Outcome(DUPLICATE, article_id=existing.pk, event_id=existing.event_id)
+    try:
+        fetched = fetch(url, accept="article", allow_private=allow_private)
+    except FetchError as exc:
+        article = record_failure(url, exc.message, feed_id=feed_id, canonical=canonical)
+        if not exc.permanent:
+            raise
+        count_in_run(run_id, FAILED)
+        return Outcome(FAILED, article_id=article.pk, error=exc.message)
+    return ingest_html(
+        fetched.content,
+        url=url,
+        final_url=fetched.final_url,
+        encoding=getattr(fetched, "encoding", None),
+        feed_id=feed_id,
+        run_id=run_id,
+        published_hint=published_hint,
+    )
+
+
+def _decode(content, encoding):
+    if isinstance(content, str):
+        return content
+    try:
+        return content.decode(encoding or "utf-8", errors="replace")
+    except LookupError:
+        return content.decode("utf-8", errors="replace")
+
+
+def ingest_html(
+    content, *, url, final_url=None, encoding=None, feed_id=None, run_id=None, published_hint=None
+):
+    """Take an article page already in hand (fetched, or a saved file) through extract → propose."""
+    canonical = _safe_canonical(url)
+    final_canonical = _safe_canonical(final_url) if final_url else canonical
+    try:
+        extracted = extract_article(_decode(content, encoding), url=final_url or url)
+    except ExtractionError as exc:
+        article = record_failure(url, exc.message, feed_id=feed_id, canonical=canonical)
+        count_in_run(run_id, FAILED)
+        return Outcome(FAILED, article_id=article.pk, error=exc.message)
+    if extracted.published_at is None and published_hint:
+        extracted.published_at = _parse_hint(published_hint)
+    try:
+        outcome = _store(
+            extracted,
+            url=url,
+            canonical=canonical,
+            final_canonical=final_canonical,
+            final_url=final_url or url,
+            feed_id=feed_id,
+        )
+    except IntegrityError:
+        # Another task stored the same article between our check and our insert: theirs stands.
+        existing = find_existing(
+            canonical, final_canonical, content_hash=extracted.content_hash, title_hash=extracted.title_hash
+        )
+        if existing is None:
+            raise
+        link_feed(existing.pk, feed_id)
+        outcome = Outcome(DUPLICATE, article_id=existing.pk, event_id=existing.event_id)
+    count_in_run(run_id, outcome.result)
+    return outcome
+
+
+def _parse_hint(value):
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=datetime.UTC)
+
+
+@transaction.atomic
+def _store(extracted, *, url, canonical, final_canonical, final_url, feed_id):
+    existing = find_existing(
+        canonical, final_canonical, content_hash=extracted.content_hash, title_hash=extracted.title_hash
+    )
+    if existing is not None:
+        link_feed(existing.pk, feed_id)
+        return Outcome(DUPLICATE, article_id=existing.pk, event_id=existing.event_id)
+    fields = {
+        "url": url[:2000],
+        "canonical_url": final_canonical,
+        "final_url": final_url[:2000],
+        "content_hash": extracted.content_hash,
+        "title_hash": extracted.title_hash,
+        "title": extracted.title,
+        "author": extracted.author,
+        "publisher": extracted.publisher,
+        "published_at": extracted.published_at,
+        "text": extracted.text,
+        "html_sanitised": extracted.html_sanitised,
+        "status": Article.Status.EXTRACTED,
+        "error": "",
+    }
+    # A failure recorded earlier for this URL becomes the article (locked: a racing task waits here).
+    failed = (
+        Article.objects.select_for_update()
+        .filter(canonical_url__in={canonical, final_canonical}, status=Article.Status.FAILED)
+        .order_by("id")
+        .first()
+    )
+    if failed is not None:
+        for name, value in fields.items():
+            setattr(failed, name, value)
+        failed.feed_id = failed.feed_id or feed_id
+        failed.save()
+        article = failed
+    else:
+        article = Article.objects.create(feed_id=feed_id, **fields)
+    link_feed(article.pk, feed_id)
+    return link_classify_propose(article)
+
+
+def link_classify_propose(article):
+    """Mentions, kind and relevance, then the event. Called inside the article's transaction."""
+    entities = link_entities(f"{article.title}\n{article.text}")
+    Mention.objects.filter(article=article).delete()
+    Mention.objects.bulk_create(
+        Mention(
+            article=article,
+            organisation_id=e.id if e.kind == "organisation" else None,
+            person_id=e.id if e.kind == "person" else None,
+            count=e.count,
+        )
+        for e in entities
+    )
+    verdict = classify(article.title, article.text, entities)
+    article.kind_guess = verdict.kind
+    article.kind_confidence = verdict.confidence
+    article.matched_rules = list(verdict.matched_rules)
+    evidence = len(verdict.ai_side) + len(verdict.entertainment_side)
+    article.relevance = min(1.0, evidence / 4) if verdict.relevant else 0.0
+    if not verdict.relevant:
+        article.status = Article.Status.IRRELEVANT
+        article.save()
+        return Outcome(IRRELEVANT, article_id=article.pk)
+    event, created = propose(article, verdict.kind, entities)
+    article.event = event
+    article.status = Article.Status.PROPOSED if created else Article.Status.LINKED
+    article.save()
+    return Outcome(NEW, article_id=article.pk, event_id=event.pk, event_created=created)
+
+
+def _roles(entities):
+    organisations = [e for e in entities if e.kind == "organisation"]
+    people = [e for e in entities if e.kind == "person"]
+    top = organisations[0].count if organisations else 0
+
+    def org_role(entity):
+        if entity.org_kind == "union":
+            return Role.UNION
+        if entity.count >= SUBJECT_MIN_MENTIONS or entity.count == top:
+            return Role.SUBJECT
+        return Role.MENTIONED
+
+    return (
+        [(e.id, org_role(e)) for e in organisations],
+        [(e.id, Role.SUBJECT if e.count >= SUBJECT_MIN_MENTIONS else Role.MENTIONED) for e in people],
+    )
+
+
+def summarise(text, limit=SUMMARY_CHARS):
+    """The first sentences of the text, up to `limit` characters, for a curator to rewrite."""
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    summary = ""
+    for sentence in sentences:
+        if len(summary) + len(sentence) + 1 > limit:
+            break
+        summary = f"{summary} {sentence}".strip()
+    return summary or text[:limit]
+
+
+def propose(article, kind, entities):
+    organisations, people = _roles(entities)
+    day = (article.published_at or timezone.now()).date()
+    return event_services.propose_event(
+        kind=kind,
+        date=day,
+        title=article.title or article.canonical_url,
+        summary=summarise(article.text),
+        organisations=organisations,
+        people=people,
+        source_url=article.final_url or article.url,
+        source_title=article.title,
+        publisher=article.publisher,
+        published_on=article.published_at.date() if article.published_at else None,
+    )
