@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, outputs, views
 
 app_name = "events"
 
@@ -14,4 +14,10 @@ urlpatterns = [
     path("lawsuits/<slug:slug>/", views.lawsuit_detail, name="lawsuit"),
     path("agreements/", views.agreement_list, name="agreements"),
     path("agreements/<slug:slug>/", views.agreement_detail, name="agreement"),
+    # The timeline's outputs: same query parameters as `/`.
+    path("feed.atom", feeds.atom_feed, name="feed_atom"),
+    path("feed.rss", feeds.rss_feed, name="feed_rss"),
+    path("api/events", outputs.api_events, name="api_events"),
+    path("export.csv", outputs.export_csv, name="export_csv"),
+    path("calendar.ics", outputs.calendar_ics, name="calendar_ics"),
 ]

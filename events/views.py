@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from .forms import TimelineFilterForm
 from .models import Event, Lawsuit, LawsuitParty, Organisation, Person, UnionAgreement
+from .outputs import output_query
 from .queries import FilterError, Filters, group_by_month, resolve_filters, timeline_page, with_subsidiaries
 
 
@@ -30,7 +31,13 @@ def _page_context(filters, *, cursor="", page_size=None, query=None):
         params._mutable = True
         params["cursor"] = page.next_cursor
         next_url = f"{reverse('events:timeline')}?{params.urlencode()}"
-    return {"page": page, "groups": group_by_month(page.events, page.previous_month), "next_url": next_url}
+    return {
+        "page": page,
+        "groups": group_by_month(page.events, page.previous_month),
+        "next_url": next_url,
+        # The same filters for the feeds, exports and the chart's links (no cursor, no page size).
+        "output_query": output_query(query) if query is not None else "",
+    }
 
 
 def filter_choices():

@@ -1,0 +1,124 @@
+"""Atom (`/feed.atom`) and RSS 2.0 (`/feed.rss`) feeds of any filtered timeline, with Django's syndication.
+
+They take the timeline's query parameters (`?org=openai&kind=lawsuit_filed`) through the same form and
+filter code as the page, and list its first page. An entry links to its first source (the news), and is
+identified by our own event URL, which never changes when sources are added.
+"""
+
+import dataclasses
+import datetime
+
+from django.contrib.syndication.views import Feed
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.views.decorators.http import require_GET
+
+from .models import Event
+from .outputs import output_query, read_filters
+from .queries import FilterError, Filters, timeline_page
+
+
+@dataclasses.dataclass
+class FeedScope:
+    """What one feed request asked for: the filters, the page size and the request (for absolute URLs)."""
+
+    filters: Filters
+    page_size: int
+    query: str
+    request: object
+
+
+def describe(filters):
+    """`events of OpenAI, kind Lawsuit filed` — the feed's title says what it holds."""
+    parts = []
+    if filters.organisations:
+        parts.append("events of " + ", ".join(o.name for o in filters.organisations))
+    if filters.person:
+        parts.append(f"with {filters.person.name}")
+    if filters.lawsuit:
+        parts.append(f"in {filters.lawsuit.case_name}")
+    if filters.agreement:
+        parts.append(f"about {filters.agreement.name}")
+    if filters.kind:
+        parts.append("kind " + Event.Kind(filters.kind).label)
+    if filters.date_from or filters.date_to:
+        parts.append(f"from {filters.date_from or '…'} to {filters.date_to or '…'}")
+    if filters.q:
+        parts.append(f"matching “{filters.q}”")
+    return ", ".join(parts)
+
+
+class EventRssFeed(Feed):
+    feed_type = Rss201rev2Feed
+    description = "A sourced timeline of where AI meets the film and TV industry."
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except FilterError as error:
+            return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+
+    def get_object(self, request, *args, **kwargs):
+        filters, cleaned = read_filters(request.GET)
+        return FeedScope(filters, cleaned["page_size"], output_query(request.GET), request)
+
+    def title(self, scope):
+        scope_text = describe(scope.filters)
+        return f"Dailies: {scope_text}" if scope_text else "Dailies: AI in film and TV"
+
+    def link(self, scope):
+        return reverse("events:timeline") + (f"?{scope.query}" if scope.query else "")
+
+    def feed_url(self, scope):
+        return scope.request.get_full_path()
+
+    def items(self, scope):
+        return timeline_page(scope.filters, page_size=scope.page_size).events
+
+    def item_title(self, event):
+        return event.title
+
+    def item_description(self, event):
+        return event.summary
+
+    def item_link(self, event):
+        first_source = next(iter(event.sources.all()), None)
+        if first_source and first_source.url.lower().startswith(("http://", "https://")):
+            return first_source.url
+        return event.get_absolute_url()
+
+    def item_guid(self, event):
+        return self._scope_request.build_absolute_uri(event.get_absolute_url())
+
+    item_guid_is_permalink = True
+
+    def item_pubdate(self, event):
+        return datetime.datetime.combine(event.date, datetime.time(), tzinfo=datetime.UTC)
+
+    def item_updateddate(self, event):
+        return event.updated_at
+
+    def item_categories(self, event):
+        return [link.organisation.name for link in event.organisation_links.all()]
+
+    def get_feed(self, scope, request):
+        # item_guid needs the request for an absolute URL, and Feed passes only the item to item_* methods;
+        # safe because the views below make a new Feed for every request.
+        self._scope_request = request
+        return super().get_feed(scope, request)
+
+
+class EventAtomFeed(EventRssFeed):
+    feed_type = Atom1Feed
+    subtitle = EventRssFeed.description
+
+
+@require_GET
+def atom_feed(request):
+    return EventAtomFeed()(request)
+
+
+@require_GET
+def rss_feed(request):
+    return EventRssFeed()(request)

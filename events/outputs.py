@@ -1,0 +1,281 @@
+"""The timeline as data: JSON (`/api/events`), CSV (`/export.csv`) and iCalendar (`/calendar.ics`).
+
+Every output reads the timeline's query parameters through the same TimelineFilterForm and
+`resolve_filters`, and pages with the same keyset (`timeline_page`), so a filter means the same thing
+everywhere. The JSON schema is documented in docs/api.md; change both together.
+"""
+
+import csv
+import dataclasses
+import datetime
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from .forms import TimelineFilterForm
+from .models import Event, UnionAgreement
+from .queries import FilterError, filtered_events, resolve_filters, timeline_page
+
+# The parameters that select events; everything else (cursor, page_size, org_search...) is not a filter.
+FILTER_PARAMS = ("org", "exact", "person", "kind", "lawsuit", "agreement", "date_from", "date_to", "q")
+CSV_CHUNK = 500
+# An iCal file is built in memory; past events beyond this many (newest kept) are left out.
+MAX_CALENDAR_EVENTS = 2000
+CSV_COLUMNS = [
+    "id", "slug", "date", "precision", "kind", "title", "summary", "organisations", "people",
+    "lawsuit", "agreement", "source_url", "source_title", "url",
+]
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- The shared front door: query parameters to Filters -------------------------------------------
+
+def form_error_messages(form):
+    """The form's errors as sentences a reader can act on: `From: Enter a valid date.`"""
+    messages = []
+    for field, errors in form.errors.items():
+        label = (form.fields[field].label or field) if field in form.fields else ""
+        messages.extend(f"{label}: {m}" if label else m for m in errors)
+    return messages
+
+
+def read_filters(params):
+    """(Filters, cleaned form data) from timeline query parameters; FilterError says what is wrong."""
+    form = TimelineFilterForm(params)
+    if not form.is_valid():
+        raise FilterError(" ".join(form_error_messages(form)))
+    return resolve_filters(form.cleaned_data), form.cleaned_data
+
+
+def output_query(params):
+    """The filter parameters of `params` alone, URL-encoded, for links to the same view in other formats."""
+    query = QueryDict(mutable=True)
+    for name in FILTER_PARAMS:
+        values = [v for v in params.getlist(name) if v != ""]
+        if values:
+            query.setlist(name, values)
+    return query.urlencode()
+
+
+def iter_events(filters, *, chunk_size=CSV_CHUNK, limit=None):
+    """Every event matching `filters`, newest first, fetched a keyset page at a time (never all at once)."""
+    cursor, seen = "", 0
+    while True:
+        size = chunk_size if limit is None else min(chunk_size, limit - seen)
+        if size <= 0:
+            return
+        page = timeline_page(filters, cursor=cursor, page_size=size)
+        yield from page.events
+        seen += len(page.events)
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+# --- JSON ------------------------------------------------------------------------------------------
+
+def _named(row, name_field):
+    return {"slug": row.slug, name_field: getattr(row, name_field)} if row else None
+
+
+def event_as_json(event, request):
+    """One event in the documented API schema (docs/api.md). Uses only what `for_cards()` prefetched."""
+    return {
+        "id": event.pk,
+        "slug": event.slug,
+        "date": event.date.isoformat(),
+        "precision": event.date_precision,
+        "kind": event.kind,
+        "title": event.title,
+        "summary": event.summary,
+        "organisations": [
+            {"slug": link.organisation.slug, "name": link.organisation.name, "role": link.role}
+            for link in event.organisation_links.all()
+        ],
+        "people": [
+            {"slug": link.person.slug, "name": link.person.name, "role": link.role}
+            for link in event.person_links.all()
+        ],
+
+        "lawsuit": _named(event.lawsuit, "case_name"),
+        "agreement": _named(event.agreement, "name"),
+        "sources": [
+            {
+                "url": s.url,
+                "title": s.title,
+                "publisher": s.publisher,
+                "published_on": s.published_on.isoformat() if s.published_on else None,
+            }
+            for s in event.sources.all()
+        ],
+        "url": request.build_absolute_uri(event.get_absolute_url()),
+    }
+
+
+@require_GET
+def api_events(request):
+    try:
+        filters, cleaned = read_filters(request.GET)
+        page = timeline_page(filters, cursor=cleaned["cursor"], page_size=cleaned["page_size"])
+    except FilterError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    next_url = None
+    if page.next_cursor:
+        query = request.GET.copy()
+        query["cursor"] = page.next_cursor
+        next_url = request.build_absolute_uri(f"{reverse('events:api_events')}?{query.urlencode()}")
+    return JsonResponse({"events": [event_as_json(e, request) for e in page.events], "next": next_url})
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+
+def spreadsheet_safe(value):
+    """The cell as text, with a leading apostrophe where a spreadsheet would read it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_row(event, request):
+    first_source = next(iter(event.sources.all()), None)
+    cells = [
+        event.pk,
+        event.slug,
+        event.date.isoformat(),
+        event.date_precision,
+        event.kind,
+        event.title,
+        event.summary,
+        "; ".join(link.organisation.name for link in event.organisation_links.all()),
+        "; ".join(link.person.name for link in event.person_links.all()),
+        event.lawsuit.case_name if event.lawsuit else "",
+        event.agreement.name if event.agreement else "",
+        first_source.url if first_source else "",
+        first_source.title if first_source else "",
+        request.build_absolute_uri(event.get_absolute_url()),
+    ]
+    return [spreadsheet_safe(c) for c in cells]
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, so csv.writer can feed a generator."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(filters, request):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for event in iter_events(filters):
+        yield writer.writerow(csv_row(event, request))
+
+
+@require_GET
+def export_csv(request):
+    try:
+        filters, _ = read_filters(request.GET)
+    except FilterError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(csv_lines(filters, request), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="dailies-events.csv"'
+    return response
+
+
+# --- iCalendar -------------------------------------------------------------------------------------
+
+def calendar_agreements(filters, today):
+    """Agreements whose coming dates (taking effect, expiring) belong in the calendar of `filters`.
+
+    An agreement matches an organisation filter through its union or a counterparty; the other event
+    filters (person, kind, lawsuit, search) keep the agreements that have a matching event.
+    """
+    agreements = UnionAgreement.objects.filter(Q(expires_on__gte=today) | Q(effective_on__gte=today))
+    if filters.agreement:
+        agreements = agreements.filter(pk=filters.agreement.pk)
+    if filters.organisation_ids:
+        counterparty = UnionAgreement.counterparties.through.objects.filter(
+            unionagreement=OuterRef("pk"), organisation_id__in=filters.organisation_ids
+        )
+        agreements = agreements.filter(Q(union_id__in=filters.organisation_ids) | Exists(counterparty))
+    if filters.person or filters.kind or filters.lawsuit or filters.q:
+        undated = dataclasses.replace(filters, date_from=None, date_to=None)
+        agreements = agreements.filter(Exists(filtered_events(undated).filter(agreement=OuterRef("pk"))))
+    start, end = filters.date_from, filters.date_to
+    if start:
+        agreements = agreements.filter(Q(expires_on__gte=start) | Q(effective_on__gte=start))
+    if end:
+        agreements = agreements.filter(Q(expires_on__lte=end) | Q(effective_on__lte=end))
+    return agreements.select_related("union").order_by("expires_on", "pk")
+
+
+def _all_day(uid, day, summary, description, url, stamp):
+    entry = CalendarEvent()
+    entry.add("uid", uid)
+    entry.add("dtstamp", stamp)
+    entry.add("dtstart", day)
+    entry.add("dtend", day + datetime.timedelta(days=1))
+    entry.add("summary", summary)
+    if description:
+        entry.add("description", description)
+    entry.add("url", url)
+    return entry
+
+
+def build_calendar(filters, request, *, include_past=False):
+    """The iCal calendar of `filters`: coming agreement dates and dated events, past ones on request.
+
+    UIDs are built from primary keys, so a calendar client updates an entry rather than duplicating it.
+    """
+    today = timezone.localdate()
+    host = getattr(settings, "DAILIES_ICAL_UID_DOMAIN", "dailies")
+    calendar = Calendar()
+    calendar.add("prodid", "-//Dailies//AI in film and TV//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Dailies: AI in film and TV")
+    for agreement in calendar_agreements(filters, today):
+        url = request.build_absolute_uri(agreement.get_absolute_url())
+        for field, what in (("effective_on", "takes effect"), ("expires_on", "expires")):
+            day = getattr(agreement, field)
+            if day and day >= today and (not filters.date_from or day >= filters.date_from) and (
+                not filters.date_to or day <= filters.date_to
+            ):
+                calendar.add_component(_all_day(
+                    f"agreement-{agreement.pk}-{field}@{host}", day, f"{agreement.name} {what}",
+                    f"{agreement.union.name}. {agreement.summary}".strip(), url, agreement.updated_at,
+                ))
+    events = filters if include_past else _from_today(filters, today)
+    for event in iter_events(events, limit=MAX_CALENDAR_EVENTS):
+        description = event.summary
+        if event.date_precision != Event.Precision.DAY:
+            description = f"(Date known to the {event.date_precision}.) {description}"
+        calendar.add_component(_all_day(
+            f"event-{event.pk}@{host}", event.date, event.title, description,
+            request.build_absolute_uri(event.get_absolute_url()), event.updated_at,
+        ))
+    return calendar
+
+
+def _from_today(filters, today):
+    """The same filters, moved on to start no earlier than today: scheduled events only."""
+    start = max(filters.date_from, today) if filters.date_from else today
+    return dataclasses.replace(filters, date_from=start)
+
+
+@require_GET
+def calendar_ics(request):
+    try:
+        filters, _ = read_filters(request.GET)
+    except FilterError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    include_past = request.GET.get("include_past") in {"1", "true", "on", "yes"}
+    calendar = build_calendar(filters, request, include_past=include_past)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="dailies.ics"'
+    return response
