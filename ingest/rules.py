@@ -1,0 +1,226 @@
+# ruff: noqa: E501  (a table of regular expressions reads best one rule per line)
+"""The classification rules, as data: edit these lists, not `ingest/classify.py`.
+
+KIND_RULES: each rule gives `weight` points to `kind` for every match of `pattern` (a regular
+expression, case-insensitive unless `case_sensitive`) in the title and in the body; `ingest.classify`
+multiplies title matches by TITLE_MULTIPLIER and counts at most BODY_MATCH_CAP body matches per rule.
+A negative weight takes points away (for "pending ratification", which is not a ratification yet).
+`where` ("title" or "body") limits a rule to one part; `only_with_org_kinds`, when given, makes the rule count only if a linked organisation has one of those
+kinds (a "deal" struck by a union is a collective agreement, not a business deal).
+
+AI_KEYWORDS / ENTERTAINMENT_KEYWORDS: the two sides of relevance. A side is present when its linked
+organisations or its keywords (each counted once, at its weight) add up to SIDE_THRESHOLD.
+"""
+
+TITLE_MULTIPLIER = 3.0
+BODY_MATCH_CAP = 3
+# Below this best score the article is "other": no rule spoke clearly.
+MIN_KIND_SCORE = 2.0
+# A winning score this high (with no rival) is full confidence; see ingest.classify.confidence.
+CONFIDENT_SCORE = 6.0
+
+SIDE_THRESHOLD = 2
+STRONG, WEAK = 2, 1
+
+AI_ORG_KINDS = ["ai_company"]
+ENTERTAINMENT_ORG_KINDS = ["studio", "streamer", "union", "trade_body", "talent_agency", "production_company"]
+
+KIND_RULES = [
+    # --- courts ---------------------------------------------------------------------------------
+    {"kind": "lawsuit_filed", "weight": 3, "pattern": r"\b(?:sues|sued|suing|sue)\b"},
+    {
+        "kind": "lawsuit_filed",
+        "weight": 3,
+        "pattern": r"\bfiled? (?:a |an )?(?:\w+ ){0,3}(?:lawsuit|suit|complaint)\b",
+    },
+    {"kind": "lawsuit_filed", "weight": 2, "pattern": r"\bclass[- ]action\b"},
+    {"kind": "lawsuit_filed", "weight": 1, "pattern": r"\b(?:lawsuit|complaint|plaintiffs?)\b"},
+    {"kind": "lawsuit_filed", "weight": 1, "pattern": r"\b(?:copyright|trademark) infringement\b"},
+    {
+        "kind": "ruling",
+        "weight": 3,
+        "pattern": r"\b(?:judge|court|jury|justices?)\b.{0,40}?\b(?:rules?|ruled|dismiss(?:es|ed)?|"
+        r"toss(?:es|ed)|throws? out|threw out|grants?|granted|denies|denied|sides? with|finds|found|upholds?|upheld|blocks?|blocked)\b",
+    },
+    {
+        "kind": "ruling",
+        "weight": 3,
+        "pattern": r"\b(?:ruling|verdict|injunction|summary judgment|decision)\b",
+    },
+    {"kind": "ruling", "weight": 1, "pattern": r"\b(?:fair use|appeals? court|high court|district court)\b"},
+    {"kind": "settlement", "weight": 4, "pattern": r"\bsettle(?:s|d|ment|ments)?\b"},
+    {"kind": "settlement", "weight": 1, "pattern": r"\bagree(?:s|d)? to pay\b"},
+    # --- labour ---------------------------------------------------------------------------------
+    {
+        "kind": "agreement",
+        "weight": 4,
+        "pattern": r"\btentative (?:\w+[- ]\w+ )?(?:agreement|deal|contract)\b",
+    },
+    # A union striking a deal in a headline is a collective agreement, whatever the deal words say.
+    {
+        "kind": "agreement",
+        "weight": 4,
+        "where": "title",
+        "pattern": r"\b(?:SAG[- ]AFTRA|WGA|DGA|guilds?|unions?)\b.{0,60}?\b(?:deal|agreement|contract)\b",
+    },
+    {
+        "kind": "agreement",
+        "weight": 3,
+        "pattern": r"\b(?:reach(?:es|ed)?|strikes?|struck|secures?|secured) (?:an? )?(?:early )?"
+        r"(?:\w+[- ]year )?(?:tentative )?(?:\w+ ){0,2}(?:deal|agreement|contract)\b",
+    },
+    {
+        "kind": "agreement",
+        "weight": 2,
+        "pattern": r"\b(?:collective bargaining|memorandum of agreement|new contract|"
+        r"(?:union|guild) contract)\b",
+    },
+    {
+        "kind": "agreement",
+        "weight": 2,
+        "where": "title",
+        "pattern": r"\b(?:deal|agreement|contract)\b",
+        "only_with_org_kinds": ["union"],
+    },
+    {"kind": "ratification", "weight": 6, "pattern": r"\bratif(?:y|ies|ied|ying)\b"},
+    {"kind": "ratification", "weight": 3, "pattern": r"\bratification\b"},
+    {"kind": "ratification", "weight": 2, "pattern": r"\bmembers (?:vote|voted) (?:to approve|in favou?r)\b"},
+    {
+        "kind": "ratification",
+        "weight": -6,
+        "pattern": r"\b(?:pending|awaiting|for|ahead of|before) (?:a |the )?"
+        r"(?:members' )?ratification\b|\bratification vote\b|\bvote to ratify\b|\bwill (?:vote|decide) (?:on|whether)\b",
+    },
+    {"kind": "strike_start", "weight": 5, "pattern": r"\b(?:go|goes|went|going|are|is) on strike\b"},
+    {
+        "kind": "strike_start",
+        "weight": 4,
+        "pattern": r"\b(?:join|joins|joined|begin|begins|began|launch|launches|launched|"
+        r"call|calls|called|declare|declares|declared)\b.{0,40}?\bstrike\b(?! (?:ends?|ended|is over|suspended))",
+    },
+    {"kind": "strike_start", "weight": 3, "pattern": r"\bstrike (?:begins|starts|began|started|over)\b"},
+    {
+        "kind": "strike_start",
+        "weight": 2,
+        "pattern": r"\b(?:picket lines?|walkout|walk off the job|strike authori[sz]ation)\b",
+    },
+    {
+        "kind": "strike_end",
+        "weight": 6,
+        "pattern": r"\bstrike (?:ends|ended|is over|comes to an end|suspended|called off)\b",
+    },
+    {
+        "kind": "strike_end",
+        "weight": 5,
+        "pattern": r"\b(?:end|ends|ended|ending|suspend|suspends|suspended|call off|calls off|"
+        r"called off)\b.{0,30}?\bstrike\b",
+    },
+    {"kind": "strike_end", "weight": 2, "pattern": r"\b(?:back to work|return to work|returns? to sets?)\b"},
+    # --- law ------------------------------------------------------------------------------------
+    {
+        "kind": "legislation",
+        "weight": 4,
+        "pattern": r"\b(?:[A-Z][A-Z0-9]+ |AI )Act\b",
+        "case_sensitive": True,
+    },
+    {
+        "kind": "legislation",
+        "weight": 4,
+        "pattern": r"\bsigns? (?:\w+ ){0,6}into law\b|\b(?:bill|bills|legislation)\b",
+    },
+    {
+        "kind": "legislation",
+        "weight": 2,
+        "pattern": r"\b(?:enacts?|enacted|lawmakers|legislators?|legislature|senators?|"
+        r"congress|parliament|regulators?|regulation|introduced in the (?:senate|house)|enters? into force)\b",
+    },
+    # --- business -------------------------------------------------------------------------------
+    {
+        "kind": "investment",
+        "weight": 4,
+        "pattern": r"\b(?:invests?|invested|investment|equity stake|stake in|funding round|"
+        r"series [a-f]\b|raises? \$|raised \$|valuation|valued at)",
+    },
+    {"kind": "investment", "weight": 1, "pattern": r"\b(?:investors?|venture capital|backed by)\b"},
+    {
+        "kind": "deal",
+        "weight": 4,
+        "pattern": r"\b(?:partners? with|partnership|teams? up|teamed up|licensing (?:deal|agreement)|"
+        r"licen[sc]es?|licen[sc]ed|(?:signs?|signed|inks?|inked|strikes?|struck) (?:a |an )?(?:\w+ ){0,3}deal|acquires?|acquired|"
+        r"acquisition|merger|to buy)\b",
+    },
+    {"kind": "deal", "weight": 1, "pattern": r"\b(?:deal|collaborat\w*|agreement)\b"},
+    {
+        "kind": "product_launch",
+        "weight": 4,
+        "pattern": r"\b(?:launch|launches|launched|rolls? out|rolled out|releases?|released|"
+        r"debuts?|debuted|ships?|shipped|opens? (?:up )?to|goes live|now available|available (?:to|for) (?:all|everyone|users|"
+        r"subscribers))\b",
+    },
+    {
+        "kind": "product_launch",
+        "weight": 1,
+        "pattern": r"\b(?:app|subscribers|users can|public release|general availability)\b",
+    },
+    {
+        "kind": "announcement",
+        "weight": 3,
+        "pattern": r"\b(?:announce[sd]?|announcement|unveil(?:s|ed)?|introduc(?:es|ed)|"
+        r"reveal(?:s|ed)?|previews?|previewed|shows? off|showed off|joins (?:the |its )?board|appoint(?:s|ed)|names .{0,30}? as|"
+        r"plans? to|will (?:launch|open|require|start)|shuts? down|new rules?)\b",
+    },
+    {
+        "kind": "statement",
+        "weight": 3,
+        "pattern": r"\b(?:says|said|statement|condemn(?:s|ed)?|critici[sz](?:es|ed)|warns?|warned|"
+        r"accuses?|accused|open letter|urges?|urged|slams?|slammed|pushes back|pushed back|denounce[sd]?|demands?|demanded|"
+        r"speaks? out|spoke out|responds?|responded|petition|calls? (?:for|on)|quits?|resigns?|criticism|backlash)\b",
+    },
+]
+
+# Keywords for the two sides of relevance: `term` is a regular expression matched on word boundaries.
+AI_KEYWORDS = [
+    {"term": r"AI", "weight": STRONG, "case_sensitive": True},
+    {"term": r"A\.I\.", "weight": STRONG, "case_sensitive": True},
+    {"term": r"artificial intelligence", "weight": STRONG},
+    {"term": r"generative AI|gen ?AI", "weight": STRONG},
+    {"term": r"machine learning", "weight": STRONG},
+    {"term": r"Sora", "weight": STRONG, "case_sensitive": True},
+    {"term": r"deep ?fakes?", "weight": STRONG},
+    {"term": r"digital (?:replicas?|likeness(?:es)?|doubles?)", "weight": STRONG},
+    {"term": r"synthetic (?:performers?|actors?|actress|voices?)", "weight": STRONG},
+    {"term": r"text[- ]to[- ](?:video|image|speech)", "weight": STRONG},
+    {"term": r"large language models?|LLMs?", "weight": STRONG},
+    {"term": r"chatbots?|ChatGPT", "weight": STRONG},
+    {"term": r"voice clon(?:e|es|ed|ing)|cloned voices?|AI voices?", "weight": STRONG},
+    {"term": r"neural networks?|diffusion models?|foundation models?", "weight": STRONG},
+    {"term": r"training data|trained on|model training", "weight": WEAK},
+    {"term": r"algorithms?|automation", "weight": WEAK},
+]
+
+ENTERTAINMENT_KEYWORDS = [
+    {"term": r"Hollywood", "weight": STRONG, "case_sensitive": True},
+    {"term": r"SAG[- ‐‑–]?AFTRA|Screen Actors Guild|Writers Guild|Directors Guild|AMPTP", "weight": STRONG},
+    {
+        "term": r"films|filmmakers?|filmmaking|film industry|feature film|short film|movies?|motion pictures?|cinema",
+        "weight": STRONG,
+    },
+    {
+        "term": r"(?<!threat )(?<!bad )actors?|actress(?:es)?|performers?|voice actors?|screenwriters?|showrunners?",
+        "weight": STRONG,
+    },
+    {
+        "term": r"box office|TV series|television|TV shows?|streaming (?:service|platform|giant)s?|streamers",
+        "weight": STRONG,
+    },
+    {"term": r"animated|animators?|VFX|visual effects|post-production", "weight": STRONG},
+    {"term": r"Oscars?|Academy Awards|Emmys?|Cannes|Sundance", "weight": STRONG},
+    {
+        "term": r"entertainment industry|video game performers|studio executives|major studios|film studios?",
+        "weight": STRONG,
+    },
+    {
+        "term": r"film|studios?|streaming|animation|directors?|producers?|writers|entertainment|showbiz",
+        "weight": WEAK,
+    },
+]
