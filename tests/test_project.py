@@ -1,0 +1,45 @@
+"""The project's promises to newcomers and to its own architecture."""
+
+import pathlib
+import re
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_readme_starts_with_the_two_commands():
+    head = (ROOT / "README.md").read_text().split("##")[0]
+    assert "make demo" in head and "make test" in head
+
+
+def test_ci_runs_make_test():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_domain_never_imports_the_pipeline():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "events").rglob("*.py")
+        if re.search(r"^\s*(from|import)\s+ingest\b", path.read_text(), re.MULTILINE)
+    ]
+    assert offenders == []
+
+
+def _compose_command():
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+def test_docker_compose_file_is_valid_and_runs_the_full_stack():
+    command = _compose_command()
+    if command is None:
+        pytest.skip("neither `docker compose` nor `docker-compose` is installed to validate the file")
+    result = subprocess.run([*command, "config", "--services"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert set(result.stdout.split()) == {"web", "worker", "beat", "postgres", "redis"}
