@@ -9,7 +9,7 @@ import datetime
 
 from django.core import signing
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from .models import Event, EventOrganisation, EventPerson, Lawsuit, Organisation, Person, Source, UnionAgreement
 
@@ -153,6 +153,23 @@ def filtered_events(filters, base=None):
     if filters.q:
         events = events.filter(search_condition(filters.q))
     return events.order_by("-date", "-id")
+
+
+def co_occurring_organisations(organisation_ids, *, limit=8):
+    """The organisations that share the most published events with `organisation_ids`, in one query.
+
+    Each row is an Organisation with `shared`, the number of such events; ties go by name.
+    """
+    shared_events = EventOrganisation.objects.filter(
+        organisation_id__in=organisation_ids, event__status=Event.Status.PUBLISHED
+    ).values("event_id")
+    return list(
+        Organisation.objects.exclude(pk__in=organisation_ids)
+        .filter(event_links__event_id__in=shared_events)
+        .annotate(shared=Count("event_links__event_id", distinct=True))
+        .order_by("-shared", "name")
+        .only("slug", "name")[:limit]
+    )
 
 
 # --- Keyset paging --------------------------------------------------------------------------------

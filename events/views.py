@@ -11,10 +11,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from .charts import events_chart
+from .feeds import describe
 from .forms import TimelineFilterForm
 from .models import Event, Lawsuit, LawsuitParty, Organisation, Person, UnionAgreement
 from .outputs import output_query
-from .queries import FilterError, Filters, group_by_month, resolve_filters, timeline_page, with_subsidiaries
+from .queries import (
+    FilterError,
+    Filters,
+    co_occurring_organisations,
+    group_by_month,
+    resolve_filters,
+    timeline_page,
+    with_subsidiaries,
+)
 
 
 def _is_partial(request):
@@ -79,6 +89,9 @@ def timeline(request):
         except FilterError as error:
             context["errors"].append(str(error))
             filters = None
+    # The chart sits above the results; a "load more" fragment does not redraw it.
+    if filters is not None and not (_is_partial(request) and request.GET.get("cursor")):
+        context["chart"] = events_chart(filters, subject=describe(filters))
     if filters is None:
         status = 400
         filters = Filters()
@@ -110,7 +123,13 @@ def organisation_detail(request, slug):
     filters = Filters(organisations=[organisation], organisation_ids=with_subsidiaries({organisation.pk}))
     query = QueryDict(mutable=True)
     query["org"] = organisation.slug
-    context = {"organisation": organisation, "subsidiaries": subsidiaries, "filters": filters}
+    context = {
+        "organisation": organisation,
+        "subsidiaries": subsidiaries,
+        "filters": filters,
+        "chart": events_chart(filters, subject=organisation.name),
+        "co_occurring": co_occurring_organisations(filters.organisation_ids),
+    }
     context.update(_page_context(filters, query=query))
     return render(request, "events/organisation_detail.html", context)
 
@@ -123,6 +142,7 @@ def person_detail(request, slug):
     query["person"] = person.slug
     affiliations = person.affiliations.select_related("organisation")
     context = {"person": person, "affiliations": affiliations, "filters": filters}
+    context["chart"] = events_chart(filters, subject=person.name)
     context.update(_page_context(filters, query=query))
     return render(request, "events/person_detail.html", context)
 
@@ -143,6 +163,7 @@ def lawsuit_detail(request, slug):
     query = QueryDict(mutable=True)
     query["lawsuit"] = lawsuit.slug
     context = {"lawsuit": lawsuit, "parties": parties, "filters": filters}
+    context["chart"] = events_chart(filters, subject=lawsuit.case_name)
     context.update(_page_context(filters, query=query))
     return render(request, "events/lawsuit_detail.html", context)
 
@@ -164,5 +185,6 @@ def agreement_detail(request, slug):
     query = QueryDict(mutable=True)
     query["agreement"] = agreement.slug
     context = {"agreement": agreement, "superseded_by": superseded_by, "filters": filters}
+    context["chart"] = events_chart(filters, subject=agreement.name)
     context.update(_page_context(filters, query=query))
     return render(request, "events/agreement_detail.html", context)
