@@ -169,6 +169,10 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"ingest.tasks.*": {"queue": "ingest"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Beat: every minute, enqueue a poll for each feed that is due (ingest.tasks.poll_due_feeds claims them).
+CELERY_BEAT_SCHEDULE = {
+    "poll-due-feeds": {"task": "ingest.tasks.poll_due_feeds", "schedule": 60.0, "options": {"expires": 55}},
+}
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

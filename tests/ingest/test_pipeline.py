@@ -178,3 +178,64 @@ def test_the_database_refuses_a_second_article_with_the_same_content_hash(db):
         Article.objects.create(
             url="https://b.example.com/2", canonical_url="https://b.example.com/2", content_hash="abc"
         )
+
+
+# --- Fetching through the pipeline: refusals and failures are stored with their reasons -------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/",
+        "http://10.0.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://localhost/",
+    ],
+)
+def test_private_addresses_are_refused_and_the_reason_is_stored(db, url):
+    outcome = pipeline.ingest_url(url, allow_private=False)
+    assert outcome.result == "failed"
+    article = Article.objects.get()
+    assert article.status == Article.Status.FAILED and article.error and article.text == ""
+
+
+def test_a_redirect_from_an_allowed_server_into_private_space_is_refused(db, local_server):
+    # The local server stands in for a public one: the guard is on, so its redirect hop must be refused too.
+    local_server.redirect("/go", "http://10.0.0.1/admin")
+    outcome = pipeline.ingest_url(local_server.url("/go"), allow_private=False)
+    assert outcome.result == "failed" and Article.objects.get().error
+
+
+def test_a_50_mb_page_is_cut_at_the_cap_and_stored_as_failed(db, local_server):
+    local_server.sized("/huge", 50 * 1024 * 1024)
+    outcome = pipeline.ingest_url(local_server.url("/huge"), allow_private=True)
+    assert outcome.result == "failed"
+    assert "MB" in Article.objects.get().error
+    assert len(local_server.requests_to("/huge")) == 1
+
+
+def test_a_redirect_loop_stops_and_is_stored(db, local_server):
+    local_server.redirect("/loop", "/loop")
+    outcome = pipeline.ingest_url(local_server.url("/loop"), allow_private=True)
+    assert outcome.result == "failed" and "redirect" in Article.objects.get().error.lower()
+    assert len(local_server.requests_to("/loop")) <= 6
+
+
+def test_a_404_is_permanent_and_a_500_is_retried(db, local_server):
+    from ingest.fetch import TransientFetchError
+
+    local_server.serve("/gone", b"no", status=404, content_type="text/plain")
+    assert pipeline.ingest_url(local_server.url("/gone"), allow_private=True).result == "failed"
+    local_server.serve("/flaky", b"no", status=503, content_type="text/plain")
+    with pytest.raises(TransientFetchError):
+        pipeline.ingest_url(local_server.url("/flaky"), allow_private=True)
+    assert Article.objects.get(canonical_url__endswith="/flaky").status == Article.Status.FAILED
+
+
+def test_an_article_page_that_later_404s_keeps_its_text(registry, seed_page, local_server):
+    local_server.serve("/sora", seed_page)
+    assert pipeline.ingest_url(local_server.url("/sora"), allow_private=True).result == "new"
+    local_server.serve("/sora", b"gone", status=404, content_type="text/plain")
+    assert pipeline.ingest_url(local_server.url("/sora"), allow_private=True).result == "duplicate"
+    assert "Fairly Trained" in Article.objects.get().text

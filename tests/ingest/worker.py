@@ -1,0 +1,51 @@
+"""A real Celery worker process for the task tests, on the real Redis broker and the test database.
+
+Run as `python -m tests.ingest.worker QUEUE`: a worker that consumes only QUEUE (unique per test run,
+so parallel test processes and other engineers' workers never take each other's tasks), with ingest
+tasks routed to that queue, loopback fetching allowed, and, when TEST_VISIBILITY_TIMEOUT is set, a short
+Redis visibility timeout so a killed worker's task is redelivered in seconds rather than an hour.
+"""
+
+import os
+import sys
+
+
+def configure(app, queue):
+    app.conf.task_routes = {"ingest.tasks.*": {"queue": queue}}
+    app.conf.task_default_queue = queue
+    visibility = os.environ.get("TEST_VISIBILITY_TIMEOUT")
+    if visibility:
+        app.conf.broker_transport_options = {
+            **app.conf.broker_transport_options,
+            "visibility_timeout": int(visibility),
+            "unacked_restore_interval": 1,
+            "unacked_restore_throttle": 1,
+        }
+
+
+def main():
+    queue = sys.argv[1]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from config.celery import app
+
+    configure(app, queue)
+    app.worker_main(
+        [
+            "worker",
+            "-Q",
+            queue,
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--hostname=test-{queue}-{os.getpid()}@%h",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    main()
