@@ -214,3 +214,13 @@ LOGGING = {
 # --- Dailies --------------------------------------------------------------------------------------
 DAILIES_PAGE_SIZE = 25
 DAILIES_MAX_PAGE_SIZE = 100
+
+# --- Fetcher (ingest/fetch.py) --------------------------------------------------------------------
+# Loopback and private addresses are refused unless this is on: the demo and tests serve from 127.0.0.1.
+DAILIES_FETCH_ALLOW_PRIVATE = env_bool("DAILIES_FETCH_ALLOW_PRIVATE", False)
+DAILIES_FETCH_MAX_BYTES = env_int("DAILIES_FETCH_MAX_BYTES", 15 * 1024 * 1024)  # after decompression
+DAILIES_FETCH_CONNECT_TIMEOUT = 5  # seconds
+DAILIES_FETCH_READ_TIMEOUT = 15  # seconds of silence from the server
+# Wall-clock budget for one fetch, redirects and body included; well below CELERY_TASK_SOFT_TIME_LIMIT.
+DAILIES_FETCH_DEADLINE = env_int("DAILIES_FETCH_DEADLINE", 30)
+DAILIES_FETCH_USER_AGENT = "DailiesBot/0.1 (+https://github.com/dailies)"
