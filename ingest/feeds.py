@@ -34,6 +34,7 @@ class FeedEntry:
     url: str
     title: str = ""
     published: str | None = None  # ISO 8601, a hint for articles whose page carries no date
+    html: str = ""  # the entry's own content or summary (sanitised by feedparser), for offline ingest
 
 
 @dataclass
@@ -70,6 +71,13 @@ def _entry_url(entry):
     return None
 
 
+def _entry_html(entry):
+    for content in entry.get("content") or []:
+        if content.get("value"):
+            return content["value"]
+    return entry.get("summary", "") or ""
+
+
 def parse_feed(content, *, content_type=None, base_url=None):
     """Parse RSS 0.9x/1.0/2.0, Atom (or JSON Feed, where feedparser knows it). Never raises."""
     headers = {"content-type": content_type} if content_type else {}
@@ -92,7 +100,12 @@ def parse_feed(content, *, content_type=None, base_url=None):
         if url and url not in seen:
             seen.add(url)
             entries.append(
-                FeedEntry(url=url, title=str(entry.get("title", ""))[:500], published=_entry_published(entry))
+                FeedEntry(
+                    url=url,
+                    title=str(entry.get("title", ""))[:500],
+                    published=_entry_published(entry),
+                    html=_entry_html(entry),
+                )
             )
     title = str(parsed.get("feed", {}).get("title", ""))[:200]
     has_feed = bool(parsed.get("version")) or bool(parsed.get("entries")) or bool(parsed.get("feed"))
