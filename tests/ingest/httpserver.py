@@ -94,8 +94,9 @@ class _Server(ThreadingHTTPServer):
 class LocalServer:
     """A threaded HTTP/1.1 server on `host`:<ephemeral port> where tests register routes."""
 
-    def __init__(self, host="127.0.0.1"):
+    def __init__(self, host="127.0.0.1", *, ssl_context=None):
         self.host = host
+        self.ssl_context = ssl_context  # a server-side SSLContext makes this an https server
         self.routes = {}
         self.requests = []
         self.stopping = threading.Event()
@@ -105,6 +106,8 @@ class LocalServer:
     # --- lifecycle
     def start(self):
         self._httpd = _Server((self.host, 0), _Handler)
+        if self.ssl_context is not None:
+            self._httpd.socket = self.ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.owner = self
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -130,7 +133,8 @@ class LocalServer:
         return self._httpd.server_address[1]
 
     def url(self, path="/"):
-        return f"http://{self.host}:{self.port}{path}"
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://{self.host}:{self.port}{path}"
 
     def requests_to(self, path):
         return [r for r in self.requests if urlsplit(r.path).path == path]

@@ -1,7 +1,10 @@
 """The fetcher against a real HTTP server on loopback: limits, the address guard, readable errors."""
 
 import gzip
+import shutil
 import socket
+import ssl
+import subprocess
 import time
 import tracemalloc
 import zlib
@@ -220,6 +223,30 @@ def test_the_connection_goes_to_the_vetted_address_under_the_real_host_name(loca
     assert result.content == PAGE.encode()
     assert lookups == ["publisher.test"]
     assert local_server.requests[0].headers["host"] == f"publisher.test:{local_server.port}"
+
+
+def test_https_goes_to_the_vetted_address_and_checks_the_certificate_against_the_real_name(
+    tmp_path, monkeypatch
+):
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-days", "1", "-keyout", key, "-out", cert, "-subj", "/CN=publisher.test",
+         "-addext", "subjectAltName=DNS:publisher.test"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    monkeypatch.setattr("ingest.fetch._ssl_context", lambda: ssl.create_default_context(cafile=str(cert)))
+    guard = AddressGuard(allow_networks=("127.0.0.1/32",), resolver=lambda host, port: ["127.0.0.1"])
+    with LocalServer(ssl_context=server_context) as server:
+        server.serve("/story", PAGE)
+
+        assert fetch(f"https://publisher.test:{server.port}/story", guard=guard).content == PAGE.encode()
+        with pytest.raises(TransientFetchError, match="certificate could not be verified"):
+            fetch(f"https://impostor.test:{server.port}/story", guard=guard)
 
 
 def test_a_redirect_from_an_allowed_server_into_private_space_is_refused(local_server):
