@@ -158,3 +158,25 @@ def propose_event(
         event, url=source_url, title=source_title, publisher=publisher, published_on=published_on
     )
     return event, created
+
+
+@transaction.atomic
+def merge_event_into(draft, target):
+    """Fold a draft into an existing event: its sources, organisations and people move over (the
+    target's own links and roles win), and the draft is rejected. Returns the target."""
+    from .models import EventPerson, Source
+
+    if draft.pk == target.pk:
+        raise ValueError("An event cannot be merged into itself.")
+    for source in Source.objects.filter(event=draft):
+        add_source_to_event(
+            target, url=source.url, title=source.title, publisher=source.publisher, published_on=source.published_on
+        )
+    for link in EventOrganisation.objects.filter(event=draft):
+        EventOrganisation.objects.get_or_create(
+            event=target, organisation_id=link.organisation_id, defaults={"role": link.role}
+        )
+    for link in EventPerson.objects.filter(event=draft):
+        EventPerson.objects.get_or_create(event=target, person_id=link.person_id, defaults={"role": link.role})
+    reject_events([draft])
+    return target

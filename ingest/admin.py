@@ -1,0 +1,283 @@
+"""The curators' side of ingest: the review queue of draft events, feeds and their health, articles
+(read-only, with their errors), the run log, and a form to submit a URL."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.safestring import mark_safe
+
+from events import services as event_services
+from events.admin import EventAdmin
+from events.models import Event
+
+from .extract import sanitise_html
+from .models import Article, DraftEvent, Feed, IngestRun, Mention
+from .services import submit_url
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the pipeline: curators look, they do not edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Review queue --------------------------------------------------------------------------------
+
+
+@admin.register(DraftEvent)
+class DraftEventAdmin(EventAdmin):
+    """Draft events, newest first; each beside the article it came from."""
+
+    list_display = ["title", "kind", "date", "organisation_names", "source_count", "created_at"]
+    list_filter = ["kind"]
+    date_hierarchy = None
+    ordering = ["-created_at"]
+    actions = ["publish", "reject", "merge_into_event"]
+    change_form_template = "admin/ingest/draftevent/change_form.html"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(status=Event.Status.DRAFT).prefetch_related("organisations")
+        )
+
+    @admin.display(description="organisations")
+    def organisation_names(self, obj):
+        return ", ".join(o.name for o in obj.organisations.all()[:6])
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        articles = Article.objects.filter(event_id=object_id).order_by("created_at")
+        for article in articles:
+            # Stored sanitised; cleaned again on the way out so nothing but nh3's output reaches the page.
+            article.display_html = mark_safe(sanitise_html(article.html_sanitised))  # noqa: S308
+        mentions = Mention.objects.filter(article__event_id=object_id).select_related(
+            "organisation", "person"
+        )
+        extra_context = {**(extra_context or {}), "articles": articles, "mentions": mentions}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="Merge the selected drafts into a published event", permissions=["change"])
+    def merge_into_event(self, request, queryset):
+        drafts = list(queryset)
+        target_id = request.POST.get("merge_into")
+        if target_id:
+            target = Event.objects.filter(pk=target_id).exclude(status=Event.Status.REJECTED).first()
+            if target is None or any(d.pk == target.pk for d in drafts):
+                self.message_user(request, "Choose an event outside the selection.", messages.ERROR)
+                return None
+            with transaction.atomic():
+                for draft in drafts:
+                    event_services.merge_event_into(draft, target)
+                    Article.objects.filter(event=draft).update(event=target, status=Article.Status.LINKED)
+            self.message_user(
+                request, f"Merged {len(drafts)} draft(s) into “{target.title}”.", messages.SUCCESS
+            )
+            return None
+        dates = [d.date for d in drafts]
+        candidates = (
+            Event.objects.published().filter(date__range=(min(dates), max(dates))).order_by("-date")[:50]
+        )
+        if not candidates:
+            candidates = Event.objects.published().order_by("-date")[:50]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge drafts into an event",
+            "drafts": drafts,
+            "candidates": candidates,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/ingest/draftevent/merge.html", context)
+
+
+# --- Feeds ---------------------------------------------------------------------------------------
+
+
+class HealthFilter(admin.SimpleListFilter):
+    title = "health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return [("unhealthy", "Unhealthy"), ("failing", "Failing"), ("paused", "Paused"), ("ok", "Healthy")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "unhealthy":
+            return queryset.unhealthy()
+        if value == "failing":
+            return queryset.filter(consecutive_failures__gt=0)
+        if value == "paused":
+            return queryset.filter(active=False)
+        if value == "ok":
+            return queryset.filter(active=True, consecutive_failures=0)
+        return queryset
+
+
+@admin.register(Feed)
+class FeedAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "health",
+        "last_success_at",
+        "consecutive_failures",
+        "failing_since",
+        "short_error",
+        "next_poll_at",
+        "poll_interval",
+        "article_count",
+    ]
+    list_filter = [HealthFilter, "active"]
+    search_fields = ["name", "url"]
+    actions = ["pause", "resume", "poll_now"]
+    readonly_fields = [
+        "etag",
+        "last_modified",
+        "body_hash",
+        "next_poll_at",
+        "consecutive_failures",
+        "last_error",
+        "failing_since",
+        "last_success_at",
+        "last_polled_at",
+        "last_new_entries_at",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["url", "name", "active", "poll_interval"]}),
+        (
+            "Health",
+            {
+                "fields": [
+                    "consecutive_failures",
+                    "failing_since",
+                    "last_error",
+                    "last_success_at",
+                    "last_polled_at",
+                    "next_poll_at",
+                    "last_new_entries_at",
+                ]
+            },
+        ),
+        ("Caching", {"fields": ["etag", "last_modified", "body_hash"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_total=Count("article_links"))
+
+    @admin.display(description="articles", ordering="article_total")
+    def article_count(self, obj):
+        return obj.article_total
+
+    @admin.display(description="last error")
+    def short_error(self, obj):
+        return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
+
+    @admin.action(description="Pause the selected feeds", permissions=["change"])
+    def pause(self, request, queryset):
+        count = queryset.update(active=False)
+        self.message_user(request, f"Paused {count} feed(s).", messages.SUCCESS)
+
+    @admin.action(description="Resume the selected feeds (poll at the next tick)", permissions=["change"])
+    def resume(self, request, queryset):
+        count = queryset.update(active=True, next_poll_at=None)
+        self.message_user(request, f"Resumed {count} feed(s).", messages.SUCCESS)
+
+    @admin.action(description="Poll the selected feeds now", permissions=["change"])
+    def poll_now(self, request, queryset):
+        from .tasks import poll_feed
+
+        feeds = list(queryset.filter(active=True).values_list("pk", flat=True))
+        for feed_id in feeds:
+            poll_feed.delay_on_commit(feed_id)
+        self.message_user(request, f"Queued a poll of {len(feeds)} feed(s).", messages.SUCCESS)
+
+
+# --- Articles and runs ---------------------------------------------------------------------------
+
+
+class SubmitURLForm(forms.Form):
+    url = forms.URLField(label="Article URL", max_length=2000, assume_scheme="https")
+
+
+@admin.register(Article)
+class ArticleAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "status",
+        "kind_guess",
+        "published_at",
+        "feed",
+        "event",
+        "short_error",
+        "created_at",
+    ]
+    list_filter = ["status", "kind_guess"]
+    search_fields = ["title", "canonical_url", "url"]
+    list_select_related = ["feed", "event"]
+    exclude = ["html_sanitised", "feeds", "matched_rules"]
+    readonly_fields = ["body"]
+    change_list_template = "admin/ingest/article/change_list.html"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return obj.error[:120]
+
+    @admin.display(description="body (sanitised)")
+    def body(self, obj):
+        return mark_safe(sanitise_html(obj.html_sanitised))  # noqa: S308 - nh3 output only
+
+    def get_urls(self):
+        submit = self.admin_site.admin_view(self.submit_view)
+        return [path("submit/", submit, name="ingest_article_submit"), *super().get_urls()]
+
+    def submit_view(self, request):
+        if not (request.user.has_perm("ingest.add_article") or request.user.has_perm("ingest.view_article")):
+            raise PermissionDenied
+        form = SubmitURLForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            submit_url(form.cleaned_data["url"])
+            self.message_user(
+                request,
+                f"Queued {form.cleaned_data['url']}: it appears here once a worker has read it.",
+                messages.SUCCESS,
+            )
+            return redirect(reverse("admin:ingest_article_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Submit an article URL",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/ingest/article/submit.html", context)
+
+
+@admin.register(IngestRun)
+class IngestRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "kind",
+        "target",
+        "feed",
+        "status",
+        "started_at",
+        "finished_at",
+        "new_count",
+        "duplicate_count",
+        "irrelevant_count",
+        "failed_count",
+        "error",
+    ]
+    list_filter = ["kind", "status"]
+    list_select_related = ["feed"]

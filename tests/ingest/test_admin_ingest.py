@@ -1,0 +1,130 @@
+"""The curators' ingest admin: review queue, merge, feeds' health, articles, runs, submitting a URL."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from events.models import Event
+from ingest.models import Article, Feed, IngestRun
+from ingest.services import ingest_sample
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sample(db):
+    ingest_sample()
+    return Event.objects.filter(status="draft").order_by("-created_at")
+
+
+def test_the_review_queue_lists_drafts_newest_first_and_hides_published(curator_client, sample):
+    published = factories.EventFactory(title="Already public")
+    response = curator_client.get(reverse("admin:ingest_draftevent_changelist"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    titles = [e.title for e in sample]
+    assert all(t in page for t in titles) and published.title not in page
+    assert page.index(titles[0]) < page.index(titles[-1])
+
+
+def test_a_draft_shows_the_article_beside_its_suggested_kind_and_organisations(curator_client, sample):
+    draft = sample.first()
+    article = Article.objects.get(event=draft)
+    response = curator_client.get(reverse("admin:ingest_draftevent_change", args=[draft.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="review"' in page and article.text.split("\n")[0][:60] in page
+    assert f"suggested kind: {article.kind_guess}" in page
+
+
+def test_article_html_reaches_the_review_page_sanitised(curator_client, sample):
+    draft = sample.first()
+    Article.objects.filter(event=draft).update(
+        html_sanitised='<p>ok</p><script>alert("x")</script><img src=x onerror=alert(1)>'
+    )
+    page = curator_client.get(reverse("admin:ingest_draftevent_change", args=[draft.pk])).content.decode()
+    assert "<p>ok</p>" in page and 'alert("x")' not in page and "onerror" not in page
+
+
+def test_publishing_and_rejecting_from_the_queue(curator_client, sample):
+    first, second = list(sample[:2])
+    url = reverse("admin:ingest_draftevent_changelist")
+    curator_client.post(url, {"action": "publish", "_selected_action": [first.pk]})
+    curator_client.post(url, {"action": "reject", "_selected_action": [second.pk]})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "published" and second.status == "rejected"
+
+
+def test_merging_a_draft_into_a_published_event_moves_its_sources_and_rejects_it(curator_client, sample):
+    draft = sample.first()
+    target = factories.EventFactory(title="The real event", date=draft.date)
+    url = reverse("admin:ingest_draftevent_changelist")
+    confirm = curator_client.post(url, {"action": "merge_into_event", "_selected_action": [draft.pk]})
+    assert "The real event" in confirm.content.decode()
+    curator_client.post(
+        url, {"action": "merge_into_event", "_selected_action": [draft.pk], "merge_into": target.pk}
+    )
+    draft.refresh_from_db()
+    assert draft.status == "rejected"
+    assert target.sources.filter(url__contains="dailies.example/sample").exists()
+    assert set(draft.organisations.all()) <= set(target.organisations.all())
+    assert Article.objects.get(url=draft.sources.get().url).event == target
+
+
+def test_feeds_show_their_health_and_the_index_counts_unhealthy_ones(curator_client):
+    Feed.objects.create(
+        url="https://broken.example.com/rss",
+        consecutive_failures=5,
+        last_error="The server answered 500.",
+        failing_since=datetime.datetime(2024, 3, 1, tzinfo=datetime.UTC),
+    )
+    Feed.objects.create(url="https://fine.example.com/rss")
+    index = curator_client.get(reverse("admin:index")).content.decode()
+    assert "1 unhealthy feed" in index
+    listing = curator_client.get(
+        reverse("admin:ingest_feed_changelist") + "?health=unhealthy"
+    ).content.decode()
+    assert "broken.example.com" in listing and "fine.example.com" not in listing
+    assert "The server answered 500." in listing
+
+
+def test_pausing_a_feed(curator_client):
+    feed = Feed.objects.create(url="https://x.example.com/rss")
+    curator_client.post(
+        reverse("admin:ingest_feed_changelist"), {"action": "pause", "_selected_action": [feed.pk]}
+    )
+    feed.refresh_from_db()
+    assert not feed.active and feed.health == "paused"
+
+
+def test_articles_and_runs_are_read_only_with_their_errors(curator_client):
+    article = Article.objects.create(
+        url="http://10.0.0.1/",
+        canonical_url="http://10.0.0.1/",
+        status="failed",
+        error="Refused: a private address",
+    )
+    IngestRun.objects.create(kind="url", target="http://10.0.0.1/", failed_count=1)
+    listing = curator_client.get(reverse("admin:ingest_article_changelist")).content.decode()
+    assert "Refused: a private address" in listing and "Submit a URL" in listing
+    assert curator_client.get(reverse("admin:ingest_article_change", args=[article.pk])).status_code == 200
+    assert curator_client.get(reverse("admin:ingest_article_add")).status_code == 403
+    assert curator_client.get(reverse("admin:ingest_ingestrun_changelist")).status_code == 200
+
+
+def test_submitting_a_url_queues_it(curator_client, monkeypatch):
+    queued = []
+    monkeypatch.setattr("ingest.admin.submit_url", queued.append)
+    url = reverse("admin:ingest_article_submit")
+    assert curator_client.get(url).status_code == 200
+    response = curator_client.post(url, {"url": "https://news.example.com/story"})
+    assert response.status_code == 302 and queued == ["https://news.example.com/story"]
+    assert curator_client.post(url, {"url": "not a url"}).status_code == 200
+
+
+def test_anonymous_visitors_never_see_the_queue(client, sample):
+    response = client.get(reverse("admin:ingest_draftevent_changelist"))
+    assert response.status_code == 302 and "login" in response["Location"]
