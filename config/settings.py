@@ -4,6 +4,7 @@ Safe defaults make `make demo` work on a fresh machine (SQLite under var/, tasks
 production sets DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "simple_history",
+    "csp",
+    "axes",
     "events",
     "ingest",
 ]
@@ -86,6 +89,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Axes turns a locked-out login into its 429 page; it must wrap the views, so it comes last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -203,6 +209,53 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# HTTPS everywhere in production. DJANGO_HTTPS=0 turns it off for a plain-http deployment behind nothing
+# (loopback benchmarks); tests and the demo run on http.
+HTTPS = env_bool("DJANGO_HTTPS", not (DEBUG or TESTING))
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+# Only behind a proxy that sets X-Forwarded-Proto itself (and strips the client's); trusting it otherwise
+# would let any client claim https.
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4): our own scripts and styles only, nothing inline, no eval.
+# htmx runs under it because base.html turns off its injected indicator <style> and its eval features.
+# The Django admin (5.2) needs no inline script either: its data rides in data-* attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+
+# Admin login throttling (django-axes): after 5 failures for one username from one IP, that pair is
+# locked out for an hour. Client.login() in tests passes no request, which Axes refuses with an error,
+# so Axes is off under DAILIES_TESTING unless AXES_ENABLED=1 (tests/security switch it on).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", not TESTING)
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = "Too many failed login attempts for this account from your address. Try again in an hour."
+
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -214,6 +267,8 @@ LOGGING = {
 # --- Dailies --------------------------------------------------------------------------------------
 DAILIES_PAGE_SIZE = 25
 DAILIES_MAX_PAGE_SIZE = 100
+# bench/web.py's floor: a bare view at /_bench/bare, only where this is switched on.
+DAILIES_BENCH_VIEWS = env_bool("DAILIES_BENCH_VIEWS", False)
 
 # --- Fetcher (ingest/fetch.py) --------------------------------------------------------------------
 # Loopback and private addresses are refused unless this is on: the demo and tests serve from 127.0.0.1.
