@@ -1,0 +1,89 @@
+"""The search box: full-text search on PostgreSQL, a substring match elsewhere, the same results on both."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from events.models import Event, Source
+from events.queries import search_condition, search_words
+from tests.factories import EventFactory
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's")
+
+
+def found(q):
+    return [e.title for e in search(q)]
+
+
+def search(q, vendor=None):
+    return list(Event.objects.published().filter(search_condition(q, vendor=vendor)).order_by("-date", "-id"))
+
+
+@pytest.fixture
+def events():
+    EventFactory(title="OpenAI previews Sora", summary="A text-to-video model.", date=datetime.date(2024, 2, 15),
+                 sources=["https://a.example.com/1"])
+    EventFactory(title="Studio signs deal", summary="Lionsgate partners with Runway on a custom model.",
+                 date=datetime.date(2024, 9, 18), sources=["https://a.example.com/2"])
+    EventFactory(title="Guild statement", summary="Writers respond.", date=datetime.date(2024, 5, 1),
+                 sources=["https://a.example.com/3"])
+    Source.objects.filter(url="https://a.example.com/3").update(title="Screenwriters push back on generative tools")
+    EventFactory(title="Draft about Sora", status=Event.Status.DRAFT)
+
+
+@postgres_only
+def test_search_matches_titles_summaries_and_source_titles(events):
+    assert found("sora") == ["OpenAI previews Sora"]
+    assert found("Lionsgate") == ["Studio signs deal"]
+    assert found("generative") == ["Guild statement"]
+
+
+@postgres_only
+def test_search_stems_and_matches_word_prefixes_as_you_type(events):
+    assert found("previewed") == ["OpenAI previews Sora"]  # English stemming
+    assert found("lions") == ["Studio signs deal"]  # a prefix while typing
+    assert found("model") == ["Studio signs deal", "OpenAI previews Sora"]  # newest first
+
+
+@postgres_only
+def test_every_word_must_match_but_each_may_match_a_different_field(events):
+    assert found("sora video") == ["OpenAI previews Sora"]  # title + summary
+    assert found("guild generative") == ["Guild statement"]  # title + source title
+    assert found("sora lionsgate") == []
+
+
+def test_stop_words_and_punctuation_are_ignored():
+    assert search_words("The SAG-AFTRA deal, and the vote!") == ["sag", "aftra", "deal", "vote"]
+    assert search_words("'); DROP TABLE x; --") == ["drop", "table", "x"]
+
+
+@pytest.mark.parametrize("q", ["sora", "model", "guild", "generative", "sora video", "partners runway", "nothing"])
+def test_postgres_and_the_simple_match_find_the_same_events_in_the_same_order(events, q):
+    assert [e.pk for e in search(q, vendor="postgresql")] == [e.pk for e in search(q, vendor="sqlite")]
+
+
+def test_search_box_filters_the_timeline_and_the_outputs(client, events):
+    response = client.get(reverse("events:timeline"), {"q": "lionsgate"})
+    assert [e.title for _, evs, _ in response.context["groups"] for e in evs] == ["Studio signs deal"]
+    api = client.get(reverse("events:api_events"), {"q": "lionsgate"}).json()
+    assert [e["title"] for e in api["events"]] == ["Studio signs deal"]
+
+
+def test_raw_query_syntax_in_the_search_box_is_harmless(client, events):
+    for q in ["sora & | ! :*", "'\"", "(((", "a:* & b"]:
+        assert client.get(reverse("events:timeline"), {"q": q}).status_code == 200
+
+
+@postgres_only
+def test_gin_indexes_exist_for_the_search():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE indexname IN ('event_search_fts', 'source_title_fts')"
+        )
+        indexes = dict(cursor.fetchall())
+    assert set(indexes) == {"event_search_fts", "source_title_fts"}
+    assert all("USING gin" in d and "to_tsvector('english'" in d for d in indexes.values())
