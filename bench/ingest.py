@@ -1,0 +1,290 @@
+"""Ingest throughput and extraction quality on the article-extraction benchmark.
+
+    DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://... .venv/bin/python bench/ingest.py [--limit N]
+
+Serves the benchmark's pages (../shared/corpora/article-extraction-benchmark) from a loopback server, and
+prints:
+  * the floor: bare trafilatura extraction of the same pages, in this process;
+  * end to end: every page enqueued as an `ingest_article` task and run by ONE worker process (solo pool)
+    on the real broker and PostgreSQL, from the first enqueue to the last article stored; and the ratio;
+  * time per stage (fetch, extract, link, classify, store+propose), from an in-process pass;
+  * alias linking with 10,000 aliases, per article;
+  * precision / recall / F1 of the stored text against the ground truth (4-gram shingles of \\w+ tokens).
+Runs in a throwaway database (test_<name>) that it drops at the end. Loopback only.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpora" / "article-extraction-benchmark"
+sys.path.insert(0, str(ROOT))
+
+
+def load_pages(limit):
+    truth = json.loads((CORPUS / "ground-truth.json").read_text())
+    pages = {}
+    for path in sorted((CORPUS / "html").glob("*.html.gz"))[:limit]:
+        page_id = path.name.split(".")[0]
+        pages[page_id] = gzip.decompress(path.read_bytes())
+    return pages, {k: v["articleBody"] for k, v in truth.items()}
+
+
+def serve(pages):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            body = pages.get(self.path.strip("/").split("?")[0])
+            if body is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+# --- Quality ---------------------------------------------------------------------------------------
+
+
+def shingles(text, n=4):
+    tokens = re.findall(r"\w+", (text or "").lower())
+    return Counter(tuple(tokens[i : i + n]) for i in range(max(len(tokens) - n + 1, 0)))
+
+
+def quality(predictions, truth):
+    precisions, recalls = [], []
+    for page_id, predicted in predictions.items():
+        expected = shingles(truth.get(page_id, ""))
+        got = shingles(predicted)
+        overlap = sum((expected & got).values())
+        precisions.append(overlap / sum(got.values()) if got else 0.0)
+        recalls.append(overlap / sum(expected.values()) if expected else 0.0)
+    p, r = statistics.mean(precisions), statistics.mean(recalls)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+# --- Worker ----------------------------------------------------------------------------------------
+
+
+def worker_main(queue):
+    import django
+
+    django.setup()
+    from config.celery import app
+
+    app.conf.task_routes = {"ingest.tasks.*": {"queue": queue}}
+    app.worker_main(
+        [
+            "worker",
+            "-Q",
+            queue,
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--hostname=bench-{queue}@%h",
+        ]
+    )
+
+
+def start_worker(queue, database_url):
+    env = {**os.environ, "DATABASE_URL": database_url, "DAILIES_FETCH_ALLOW_PRIVATE": "1"}
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--worker", queue],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    return process
+
+
+def wait_for(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# --- Stage timing (in process) ---------------------------------------------------------------------
+
+
+def timed(stages, name, function):
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            stages[name] += time.perf_counter() - started
+
+    return wrapper
+
+
+def stage_pass(urls):
+    from ingest import pipeline
+    from ingest.models import Article
+
+    stages = defaultdict(float)
+    originals = {
+        name: getattr(pipeline, name) for name in ("fetch", "extract_article", "link_entities", "classify")
+    }
+    originals["_store"] = pipeline._store
+    for name, function in originals.items():
+        setattr(pipeline, name, timed(stages, name, function))
+    try:
+        started = time.perf_counter()
+        for url in urls:
+            pipeline.ingest_url(url, allow_private=True)
+        total = time.perf_counter() - started
+    finally:
+        for name, function in originals.items():
+            setattr(pipeline, name, function)
+    Article.objects.all().delete()
+    # _store includes linking and classifying (they run inside the article's transaction).
+    stages["store+propose"] = stages.pop("_store") - stages["link_entities"] - stages["classify"]
+    return total, stages
+
+
+def alias_bench(texts):
+    from ingest.link import AliasMatcher
+
+    entries = [(f"Organisation Number {n} Studios", "organisation", n) for n in range(5000)]
+    entries += [(f"Firstname{n} Lastname{n}", "person", n) for n in range(5000)]
+    matcher = AliasMatcher.build(entries)
+    started = time.perf_counter()
+    for text in texts:
+        matcher.find(text)
+    return (time.perf_counter() - started) / max(len(texts), 1), matcher.alias_count
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=None, help="Use only the first N pages.")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DAILIES_TESTING", "1")
+    if args.worker:
+        return worker_main(args.worker)
+    if not CORPUS.is_dir():
+        sys.exit(f"{CORPUS} is absent: this benchmark needs the shared corpora.")
+    if not os.environ.get("CELERY_BROKER_URL"):
+        sys.exit("Set CELERY_BROKER_URL (and DATABASE_URL): the end-to-end figure needs a real worker.")
+
+    import django
+
+    django.setup()
+    import trafilatura
+    from django.db import connection
+
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    pages, truth = load_pages(args.limit)
+    server = serve({**pages, "warmup": pages[next(iter(pages))].replace(b"<title>", b"<title>Warm-up ", 1)})
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    urls = [f"{base}/{page_id}" for page_id in pages]
+    print(f"Ingest benchmark: {len(pages)} pages, {sum(map(len, pages.values())) / 1e6:.1f} MB of HTML")
+
+    # Floor: bare trafilatura on the same pages.
+    started = time.perf_counter()
+    bare = {
+        page_id: trafilatura.extract(html.decode("utf-8", "replace")) or "" for page_id, html in pages.items()
+    }
+    floor_seconds = time.perf_counter() - started
+    floor_rate = len(pages) / floor_seconds
+
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    settings_dict = connection.settings_dict
+    database_url = f"postgresql://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{test_db}"
+    worker = None
+    try:
+        from config.celery import app
+        from ingest.models import Article, IngestRun
+        from ingest.tasks import ingest_article
+
+        in_process_seconds, stages = stage_pass(urls)
+
+        queue = f"ingest-bench-{uuid.uuid4().hex[:8]}"
+        app.conf.task_routes = {"ingest.tasks.*": {"queue": queue}}
+        worker = start_worker(queue, database_url)
+        run = IngestRun.objects.create(kind=IngestRun.Kind.URL, target="bench")
+
+        def finished():
+            run.refresh_from_db()
+            return run.new_count + run.duplicate_count + run.irrelevant_count + run.failed_count
+
+        # Warm up: the clock starts once the worker has ingested one page that is not measured.
+        ingest_article.delay(url=f"{base}/warmup")
+        wait_for(lambda: Article.objects.filter(url=f"{base}/warmup").exists(), timeout=120)
+        started = time.perf_counter()
+        for url in urls:
+            ingest_article.delay(url=url, run_id=run.pk)
+        done = wait_for(lambda: finished() >= len(urls), timeout=900)
+        e2e_seconds = time.perf_counter() - started
+        if not done:
+            print(f"  (only {finished()} of {len(urls)} articles done after 900 s)")
+        by_status = Counter(Article.objects.values_list("status", flat=True))
+        stored = {url.rsplit("/", 1)[-1]: text for url, text in Article.objects.values_list("url", "text")}
+    finally:
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+        connection.creation.destroy_test_db(test_db, verbosity=0)
+        server.shutdown()
+
+    e2e_rate = len(urls) / e2e_seconds
+    per_article = alias_bench([text for text in bare.values() if text])
+    print(f"  bare trafilatura (floor):   {floor_rate:6.1f} articles/s  ({floor_seconds:.1f} s)")
+    print(
+        f"  end to end, 1 worker:       {e2e_rate:6.1f} articles/s  ({e2e_seconds:.1f} s, after a warm-up page)"
+    )
+    print(f"  ratio end-to-end / floor:   {100 * e2e_rate / floor_rate:6.1f} %  (target >= 70 %)")
+    print(f"  in-process pipeline:        {len(urls) / in_process_seconds:6.1f} articles/s")
+    print("  per stage (ms per article, in-process):")
+    for name, seconds in sorted(stages.items(), key=lambda item: -item[1]):
+        print(f"    {name:<16} {1000 * seconds / len(urls):8.2f}")
+    print(
+        f"  alias linking, {per_article[1]} aliases: {1000 * per_article[0]:.3f} ms per article (target <= 1 ms)"
+    )
+    print(f"  outcomes: {dict(by_status)}")
+    p, r, f1 = quality(stored, truth)
+    print(f"  extraction vs ground truth (pipeline): precision {p:.3f}  recall {r:.3f}  F1 {f1:.3f}")
+    p, r, f1 = quality(bare, truth)
+    print(
+        f"  extraction vs ground truth (bare trafilatura.extract): precision {p:.3f}  recall {r:.3f}  F1 {f1:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
