@@ -1,0 +1,1 @@
+"""The curated dataset shipped with Dailies (dataset.json) and the loader of `manage.py load_curated`."""
