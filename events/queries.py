@@ -12,7 +12,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVect
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, When
 
 from .models import Event, EventOrganisation, EventPerson, Lawsuit, Organisation, Person, Source, UnionAgreement
 
@@ -204,6 +204,26 @@ def co_occurring_organisations(organisation_ids, *, limit=8):
         .filter(event_links__event_id__in=shared_events)
         .annotate(shared=Count("event_links__event_id", distinct=True))
         .order_by("-shared", "name")
+        .only("slug", "name")[:limit]
+    )
+
+
+def suggest_organisations(text, *, exclude=(), limit=8):
+    """Organisations whose name or an alias contains `text`, case-insensitively, for the type-ahead.
+
+    Names starting with the text come first, then aliases starting with it, then the rest, by name.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    alias_prefix = Q(aliases__istartswith=text) | Q(aliases__icontains="\n" + text)
+    rank = Case(When(name__istartswith=text, then=0), When(alias_prefix, then=1), default=2,
+                output_field=IntegerField())
+    return list(
+        Organisation.objects.filter(Q(name__icontains=text) | Q(aliases__icontains=text))
+        .exclude(slug__in=list(exclude))
+        .annotate(rank=rank)
+        .order_by("rank", "name")
         .only("slug", "name")[:limit]
     )
 

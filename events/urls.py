@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.timeline, name="timeline"),
     path("events/<slug:slug>/", views.event_detail, name="event"),
     path("organisations/", views.organisation_list, name="organisations"),
+    path("organisations/suggest", views.organisation_suggest, name="organisation_suggest"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("people/<slug:slug>/", views.person_detail, name="person"),
     path("lawsuits/", views.lawsuit_list, name="lawsuits"),

@@ -22,6 +22,7 @@ from .queries import (
     co_occurring_organisations,
     group_by_month,
     resolve_filters,
+    suggest_organisations,
     timeline_page,
     with_subsidiaries,
 )
@@ -132,6 +133,18 @@ def organisation_detail(request, slug):
     }
     context.update(_page_context(filters, query=query))
     return render(request, "events/organisation_detail.html", context)
+
+
+@require_GET
+def organisation_suggest(request):
+    """The type-ahead of the organisation filter: a few matching names as an HTML fragment for HTMX.
+
+    Takes `q` (or `org_search`, the name of the timeline's search input, which htmx sends as is) and
+    leaves out the organisations already chosen (`org`).
+    """
+    text = (request.GET.get("q") or request.GET.get("org_search") or "").strip()[:100]
+    suggestions = suggest_organisations(text, exclude=request.GET.getlist("org"))
+    return render(request, "events/_org_suggestions.html", {"suggestions": suggestions, "text": text})
 
 
 @require_GET

@@ -34,7 +34,7 @@ def assert_accessible_chart(html):
                      html)
     assert '<title id="chart-title">Events per month' in html
     assert '<desc id="chart-desc">' in html
-    assert '<table>' in html and "<caption>" in html
+    assert '<table' in html and "<caption>" in html
     assert "style=" not in html  # colours come from classes, so the CSP can forbid inline styles
 
 
