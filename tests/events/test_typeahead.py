@@ -100,6 +100,8 @@ def test_chosen_organisations_show_as_removable_chips_and_the_select_still_works
     tag, search = by_id["org-search"]
     assert tag == "input" and search["name"] == "org_search" and search["hx-get"] == SUGGEST
     assert search["hx-target"] == "#org-suggestions"
+    # Not inherited from the form: suggestions fill the list and never change the page's URL.
+    assert search["hx-swap"] == "innerHTML" and search["hx-push-url"] == "false" and search["hx-params"] == "*"
     assert by_id["org-suggestions"][0] == "ul" and by_id["org-chosen"][0] == "span"
     form = next(attrs for tag, attrs in parser.elements if tag == "form")
     assert form["class"] == "filters" and form["hx-params"] == "not org_search"
