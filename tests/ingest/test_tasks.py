@@ -46,6 +46,8 @@ def queue():
     configure(app, name)
     yield name
     app.conf.task_routes, app.conf.task_default_queue = saved
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
     with app.connection_for_write() as conn:
         conn.default_channel.client.delete(name)
 

@@ -13,6 +13,9 @@ import sys
 def configure(app, queue):
     app.conf.task_routes = {"ingest.tasks.*": {"queue": queue}}
     app.conf.task_default_queue = queue
+    # Celery caches the routing table and the router on first use: rebuild them for the new queue.
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
     visibility = os.environ.get("TEST_VISIBILITY_TIMEOUT")
     if visibility:
         app.conf.broker_transport_options = {
