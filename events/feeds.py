@@ -11,6 +11,7 @@ import datetime
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.views.decorators.http import require_GET
 
@@ -80,7 +81,9 @@ class EventRssFeed(Feed):
         return event.title
 
     def item_description(self, event):
-        return event.summary
+        # RSS <description> and Atom <summary type="html"> are read as HTML by feed readers; our summaries
+        # are plain text, so they are escaped once here (the framework then escapes the XML).
+        return escape(event.summary)
 
     def item_link(self, event):
         first_source = next(iter(event.sources.all()), None)
