@@ -78,7 +78,15 @@ def test_add_feed_refuses_a_non_http_url():
 def test_ingest_demo_creates_drafts_and_is_idempotent():
     first = run("ingest_demo")
     drafts = Event.objects.filter(status="draft").count()
-    assert "4 new" in first and drafts >= 3
+    assert "6 new" in first and drafts >= 3
     second = run("ingest_demo")
     assert "0 new" in second
-    assert Event.objects.filter(status="draft").count() == drafts and Article.objects.count() == 4
+    assert Event.objects.filter(status="draft").count() == drafts and Article.objects.count() == 6
+
+
+def test_ingest_demo_after_the_curated_data_leaves_drafts_to_review_and_sources_on_known_events():
+    call_command("load_curated", stdout=StringIO())
+    run("ingest_demo")
+    assert Event.objects.filter(status="draft").count() >= 2
+    assert Article.objects.filter(status="linked").exists()
+    assert Article.objects.count() == 6
