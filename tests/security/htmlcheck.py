@@ -21,12 +21,19 @@ FOREIGN_TAGS = {
     "video", "audio", "source", "isindex", "xml", "animate", "foreignobject", "mglyph", "mtext", "portal",
 }
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:", "mocha:")
+HTMX_REQUESTS = {"hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete"}
 # Browsers ignore ASCII whitespace and control characters inside a URL's scheme.
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
 
 
 def _normalised_url(value):
     return _IGNORED_IN_SCHEME.sub("", value or "").lower()
+
+
+def _own_path(value):
+    """htmx may only fetch from this site: a path, not another origin."""
+    value = (value or "").strip()
+    return value.startswith("/") and not value.startswith(("//", "/\\"))
 
 
 class _Scanner(HTMLParser):
@@ -89,12 +96,24 @@ class _Scanner(HTMLParser):
             elif name == "style" and re.search(r"expression|url\s*\(|javascript|behavior", value, re.I):
                 self._flag(tag, f"active style {value[:60]!r}")
             elif name in URL_ATTRIBUTES and _normalised_url(value).startswith(DANGEROUS_SCHEMES):
-                self._flag(tag, f"{name}={value[:60]!r}")
+                if not self._inert_data_url(tag, name, value, attrs):
+                    self._flag(tag, f"{name}={value[:60]!r}")
             elif name.startswith(("hx-on", "data-hx-on")):
                 self._flag(tag, f"htmx inline handler {name}")
-            elif name.startswith(("hx-", "data-hx-")) and tag not in {"a", "form", "body"}:
-                # Our templates put htmx attributes on links, forms and <body> only.
-                self._flag(tag, f"htmx attribute {name}")
+            elif name.removeprefix("data-") in HTMX_REQUESTS and not _own_path(value):
+                self._flag(tag, f"htmx request to {value[:60]!r}")
+            elif name.removeprefix("data-") in {"hx-vals", "hx-headers"} and _normalised_url(value).startswith(
+                ("js:", "javascript:")
+            ):
+                self._flag(tag, f"htmx evaluated {name}")
+
+    @staticmethod
+    def _inert_data_url(tag, name, value, attrs):
+        """An image can come as a data: URL (an <img>, a favicon): it runs no script, even as SVG."""
+        rel = (dict(attrs).get("rel") or "").lower().split()
+        return _normalised_url(value).startswith("data:") and (
+            (tag == "img" and name == "src") or (tag == "link" and name == "href" and "icon" in rel)
+        )
 
 
 def scan(html, *, admin=False):
