@@ -146,7 +146,8 @@ CACHE_KEY_PREFIX = "dailies" + env_str("PYTEST_XDIST_WORKER", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A Redis outage makes every cache call a logged miss instead of a 500 (config/cache.py).
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": redis_database(REDIS_URL, 1),
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -1,6 +1,8 @@
 """The curators' side of ingest: the review queue of draft events, feeds and their health, articles
 (read-only, with their errors), the run log, and a form to submit a URL."""
 
+import logging
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -18,6 +20,8 @@ from events.models import Event
 from .extract import sanitise_html
 from .models import Article, DraftEvent, Feed, IngestRun, Mention
 from .services import submit_url
+
+logger = logging.getLogger(__name__)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -196,11 +200,21 @@ class FeedAdmin(admin.ModelAdmin):
 
     @admin.action(description="Poll the selected feeds now", permissions=["change"])
     def poll_now(self, request, queryset):
-        from .tasks import poll_feed
+        from .tasks import QUEUE_ERRORS, poll_feed
 
         feeds = list(queryset.filter(active=True).values_list("pk", flat=True))
-        for feed_id in feeds:
-            poll_feed.delay_on_commit(feed_id)
+        try:
+            for feed_id in feeds:
+                poll_feed.apply_async((feed_id,))
+        except QUEUE_ERRORS as exc:
+            logger.error("Could not queue a poll of feeds %s: %s", feeds, exc)
+            self.message_user(
+                request,
+                "The task queue cannot be reached just now, so no poll was queued; the feeds are polled "
+                "at their next scheduled time once it is back.",
+                messages.ERROR,
+            )
+            return
         self.message_user(request, f"Queued a poll of {len(feeds)} feed(s).", messages.SUCCESS)
 
 
@@ -248,12 +262,18 @@ class ArticleAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         form = SubmitURLForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            submit_url(form.cleaned_data["url"])
-            self.message_user(
-                request,
-                f"Queued {form.cleaned_data['url']}: it appears here once a worker has read it.",
-                messages.SUCCESS,
-            )
+            url = form.cleaned_data["url"]
+            if submit_url(url):
+                self.message_user(
+                    request, f"Queued {url}: it appears here once a worker has read it.", messages.SUCCESS
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"The task queue cannot be reached just now. {url} is kept as pending and is read "
+                    "automatically once the queue is back.",
+                    messages.WARNING,
+                )
             return redirect(reverse("admin:ingest_article_changelist"))
         context = {
             **self.admin_site.each_context(request),

@@ -92,6 +92,8 @@ class Feed(models.Model):
 
 class Article(models.Model):
     class Status(models.TextChoices):
+        # Known but not read yet: its task could not be queued (Redis down); a sweeper queues it again.
+        PENDING = "pending", "Waiting for the task queue"
         FETCHED = "fetched", "Fetched"
         EXTRACTED = "extracted", "Extracted"
         IRRELEVANT = "irrelevant", "Irrelevant"

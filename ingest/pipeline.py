@@ -54,13 +54,19 @@ def link_feed(article_id, feed_id):
 
 
 def find_existing(*canonicals, content_hash="", title_hash=""):
-    """An article already stored under one of these canonical URLs or fingerprints, failed ones aside."""
+    """An article already stored under one of these canonical URLs or fingerprints, failed and pending
+    ones aside (those are placeholders the article replaces)."""
     match = Q(canonical_url__in=[c for c in canonicals if c])
     if content_hash:
         match |= Q(content_hash=content_hash)
     if title_hash:
         match |= Q(title_hash=title_hash)
-    return Article.objects.filter(match).exclude(status=Article.Status.FAILED).order_by("id").first()
+    return (
+        Article.objects.filter(match)
+        .exclude(status__in=[Article.Status.FAILED, Article.Status.PENDING])
+        .order_by("id")
+        .first()
+    )
 
 
 def record_failure(url, message, *, feed_id=None, canonical=None):
@@ -76,9 +82,9 @@ def record_failure(url, message, *, feed_id=None, canonical=None):
             "attempts": 1,
         },
     )
-    if not created and article.status == Article.Status.FAILED:
+    if not created and article.status in (Article.Status.FAILED, Article.Status.PENDING):
         Article.objects.filter(pk=article.pk).update(
-            error=message, attempts=F("attempts") + 1, updated_at=timezone.now()
+            status=Article.Status.FAILED, error=message, attempts=F("attempts") + 1, updated_at=timezone.now()
         )
     link_feed(article.pk, feed_id)
     return article
@@ -198,10 +204,14 @@ def _store(extracted, *, url, canonical, final_canonical, final_url, feed_id):
         "status": Article.Status.EXTRACTED,
         "error": "",
     }
-    # A failure recorded earlier for this URL becomes the article (locked: a racing task waits here).
+    # A failure recorded earlier for this URL, or its pending placeholder, becomes the article (locked: a
+    # racing task waits here).
     failed = (
         Article.objects.select_for_update()
-        .filter(canonical_url__in={canonical, final_canonical}, status=Article.Status.FAILED)
+        .filter(
+            canonical_url__in={canonical, final_canonical},
+            status__in=[Article.Status.FAILED, Article.Status.PENDING],
+        )
         .order_by("id")
         .first()
     )

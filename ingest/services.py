@@ -40,10 +40,14 @@ def ingest_url_now(url):
 
 
 def submit_url(url):
-    """Queue one URL for a worker (after commit); the article appears when the worker is done."""
-    from .tasks import ingest_article
+    """Queue one URL for a worker; the article appears when the worker is done.
 
-    ingest_article.delay_on_commit(url=url)
+    Returns False when the task queue is unreachable: the URL is then kept as a pending article (and
+    logged), and sent again once the queue is back, so a curator's submission is never lost.
+    """
+    from .tasks import enqueue_article
+
+    return enqueue_article(url)
 
 
 def looks_like_feed(content):

@@ -5,6 +5,9 @@ rejected back to the queue when its worker dies, so a killed worker's task runs 
 Retries are for transient trouble only (timeouts, 5xx, connection errors, a database that went away);
 permanent failures (404, refused address, unreadable page) are stored on the row and not retried.
 
+When the broker cannot be reached, nothing is lost: an article whose task cannot be sent is kept as a
+PENDING row (`enqueue_article`), and `requeue_pending_articles`, run on every beat tick, sends it again.
+
 The longest retry delay (retry_backoff_max) stays far below the Redis visibility timeout
 (CELERY_BROKER_TRANSPORT_OPTIONS, an hour): Redis would otherwise redeliver the waiting task again and again.
 """
@@ -13,7 +16,10 @@ import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
+from redis.exceptions import RedisError
 
 from . import feeds, pipeline
 from .fetch import TransientFetchError
@@ -33,15 +39,24 @@ RETRY_POLICY = {
 # A claimed feed is not claimed again for this long, even if its poll task is lost.
 CLAIM_LEASE = timezone.timedelta(minutes=10)
 MAX_FEEDS_PER_TICK = 200
+# What sending a task raises while Redis is down (kombu wraps most, not all, of redis-py's errors).
+QUEUE_ERRORS = (BrokerUnreachable, RedisError, OSError)
+QUEUE_DOWN_MESSAGE = "Waiting for the task queue, which could not be reached; queued again once it is back."
+# A pending article already sent is sent again only if still pending this long after (its task was lost).
+PENDING_LEASE = timezone.timedelta(minutes=15)
+MAX_PENDING_PER_TICK = 200
 
 
 @shared_task(**RELIABLE, **RETRY_POLICY)
 def ingest_article(url=None, feed_id=None, run_id=None, published=None, article_id=None):
-    """Ingest one article by URL (or re-try a stored failed article by id)."""
+    """Ingest one article by URL (or a stored failed or pending article by id)."""
     if article_id is not None:
-        url = Article.objects.filter(pk=article_id).values_list("url", flat=True).first()
-        if url is None:
+        row = Article.objects.filter(pk=article_id).values("url", "feed_id", "published_at").first()
+        if row is None:
             return "missing"
+        url, feed_id = row["url"], feed_id or row["feed_id"]
+        if published is None and row["published_at"] is not None:
+            published = row["published_at"].isoformat()
     return pipeline.ingest_url(url, feed_id=feed_id, run_id=run_id, published_hint=published).result
 
 
@@ -68,11 +83,85 @@ def poll_feed(feed_id):
 
 
 def enqueue_entries(entries, *, feed_id, run_id=None):
-    """One article task per entry, sent once the surrounding transaction commits."""
-    for entry in entries:
-        ingest_article.delay_on_commit(
-            url=entry.url, feed_id=feed_id, run_id=run_id, published=entry.published
+    """One article task per entry, sent once the surrounding transaction commits.
+
+    Once the broker has failed, the remaining entries are parked as pending without trying it again.
+    """
+    entries = list(entries)
+
+    def send_all():
+        broker_up = True
+        for entry in entries:
+            if broker_up:
+                broker_up = enqueue_article(
+                    entry.url, feed_id=feed_id, run_id=run_id, published=entry.published
+                )
+            else:
+                park_article(entry.url, feed_id=feed_id, published=entry.published)
+
+    if entries:
+        transaction.on_commit(send_all)
+
+
+def enqueue_article(url, *, feed_id=None, run_id=None, published=None):
+    """Send an article task now. True if sent; False if the broker is unreachable, in which case the
+    URL is kept as a pending article (logged) and `requeue_pending_articles` sends it later."""
+    try:
+        ingest_article.apply_async(
+            kwargs={"url": url, "feed_id": feed_id, "run_id": run_id, "published": published}
         )
+        return True
+    except QUEUE_ERRORS as exc:
+        logger.error("Could not queue the article %s (%s); kept as pending", url, exc)
+        park_article(url, feed_id=feed_id, published=published)
+        return False
+
+
+def park_article(url, *, feed_id=None, published=None):
+    """Keep a URL whose task could not be sent as a PENDING article, so it is not lost."""
+    published_at = pipeline._parse_hint(published) if published else None
+    article, created = Article.objects.get_or_create(
+        canonical_url=pipeline._safe_canonical(url),
+        defaults={
+            "url": url[:2000],
+            "status": Article.Status.PENDING,
+            "error": QUEUE_DOWN_MESSAGE,
+            "feed_id": feed_id,
+            "published_at": published_at,
+        },
+    )
+    if not created and article.status == Article.Status.PENDING:
+        Article.objects.filter(pk=article.pk).update(error=QUEUE_DOWN_MESSAGE, updated_at=timezone.now())
+    pipeline.link_feed(article.pk, feed_id)
+    return article
+
+
+@shared_task(**RELIABLE)
+def requeue_pending_articles():
+    """Send again the pending articles whose task could not be sent (or was sent long ago and lost).
+
+    Called on every beat tick; stops at the first send that fails, leaving the rest for the next tick.
+    """
+    now = timezone.now()
+    sent = 0
+    with transaction.atomic():
+        pending = list(
+            Article.objects.filter(status=Article.Status.PENDING)
+            .filter(~Q(error="") | Q(updated_at__lte=now - PENDING_LEASE))
+            .select_for_update(skip_locked=True)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:MAX_PENDING_PER_TICK]
+        )
+        for article_id in pending:
+            try:
+                ingest_article.apply_async(kwargs={"article_id": article_id})
+            except QUEUE_ERRORS as exc:
+                logger.error("Could not queue pending articles (%s); trying again at the next tick", exc)
+                break
+            # Sent: not sent again before the lease runs out (the task turns it into the article).
+            Article.objects.filter(pk=article_id).update(error="", updated_at=now)
+            sent += 1
+    return sent
 
 
 @shared_task(**RELIABLE)
@@ -93,4 +182,5 @@ def poll_due_feeds():
         Feed.objects.filter(pk__in=due).update(next_poll_at=now + CLAIM_LEASE)
         for feed_id in due:
             poll_feed.delay_on_commit(feed_id)
+    requeue_pending_articles()
     return len(due)
