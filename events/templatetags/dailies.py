@@ -29,6 +29,7 @@ def safe_url(url):
         parts = urlsplit(text)
     except ValueError:
         return "#"
-    if parts.scheme.lower() in {"http", "https"} and parts.netloc and not any(c in text for c in "\x00\r\n\t"):
+    has_control = any(c in text for c in "\x00\r\n\t")
+    if parts.scheme.lower() in {"http", "https"} and parts.netloc and not has_control:
         return text
     return "#"

@@ -11,14 +11,50 @@ import re
 from html.parser import HTMLParser
 
 URL_ATTRIBUTES = {
-    "href", "src", "action", "formaction", "data", "background", "poster", "xlink:href", "cite", "longdesc",
-    "usemap", "srcset", "ping", "manifest", "codebase", "dynsrc", "lowsrc", "archive", "classid", "profile",
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "data",
+    "background",
+    "poster",
+    "xlink:href",
+    "cite",
+    "longdesc",
+    "usemap",
+    "srcset",
+    "ping",
+    "manifest",
+    "codebase",
+    "dynsrc",
+    "lowsrc",
+    "archive",
+    "classid",
+    "profile",
 }
 # Tags that a page of ours never contains: their presence means markup was injected. (<svg> is ours: charts
 # and the admin's icons; script inside it is caught by the script, on* and URL checks.)
 FOREIGN_TAGS = {
-    "iframe", "frame", "frameset", "object", "embed", "applet", "base", "math", "template", "marquee",
-    "video", "audio", "source", "isindex", "xml", "animate", "foreignobject", "mglyph", "mtext", "portal",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "math",
+    "template",
+    "marquee",
+    "video",
+    "audio",
+    "source",
+    "isindex",
+    "xml",
+    "animate",
+    "foreignobject",
+    "mglyph",
+    "mtext",
+    "portal",
 }
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:", "mocha:")
 HTMX_REQUESTS = {"hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete"}
@@ -46,7 +82,9 @@ class _Scanner(HTMLParser):
         self._in = None
 
     def shows(self, text):
-        return any(text in chunk for chunk in self.text) or any(text in value for value in self.attribute_values)
+        return any(text in chunk for chunk in self.text) or any(
+            text in value for value in self.attribute_values
+        )
 
     def _flag(self, tag, what):
         self.problems.append(f"<{tag}> {what}")
@@ -102,9 +140,9 @@ class _Scanner(HTMLParser):
                 self._flag(tag, f"htmx inline handler {name}")
             elif name.removeprefix("data-") in HTMX_REQUESTS and not _own_path(value):
                 self._flag(tag, f"htmx request to {value[:60]!r}")
-            elif name.removeprefix("data-") in {"hx-vals", "hx-headers"} and _normalised_url(value).startswith(
-                ("js:", "javascript:")
-            ):
+            elif name.removeprefix("data-") in {"hx-vals", "hx-headers"} and _normalised_url(
+                value
+            ).startswith(("js:", "javascript:")):
                 self._flag(tag, f"htmx evaluated {name}")
 
     @staticmethod

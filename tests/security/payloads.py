@@ -14,33 +14,33 @@ SCRIPT_TAGS = [
     "<script/xss src=https://xss.example/x.js></script>",
     "</title><script>alert(1)</script>",
     "</textarea><script>alert(1)</script>",
-    "\"><script>alert(document.cookie)</script>",
+    '"><script>alert(document.cookie)</script>',
     "'><script>alert(1)</script>",
     "</script><script>alert(1)</script>",
 ]
 
 EVENT_HANDLERS = [
     "<img src=x onerror=alert(1)>",
-    "<img src=\"x\" onerror=\"alert('xss')\">",
-    "<IMG SRC=/ onerror=\"alert(String.fromCharCode(88,83,83))\"></img>",
+    '<img src="x" onerror="alert(\'xss\')">',
+    '<IMG SRC=/ onerror="alert(String.fromCharCode(88,83,83))"></img>',
     "<body onload=alert(1)>",
     "<input autofocus onfocus=alert(1)>",
     "<details open ontoggle=alert(1)>",
-    "<video><source onerror=\"alert(1)\">",
+    '<video><source onerror="alert(1)">',
     "<marquee onstart=alert(1)>x</marquee>",
-    "\" onmouseover=\"alert(1)",
+    '" onmouseover="alert(1)',
     "' onmouseover='alert(1)' x='",
-    "x\" autofocus onfocus=\"alert(1)\" y=\"",
+    'x" autofocus onfocus="alert(1)" y="',
     "<div onpointerenter=alert(1)>hover</div>",
     "<select autofocus onfocus=alert(1)>",
 ]
 
 JAVASCRIPT_URLS = [
-    "<a href=\"javascript:alert(1)\">click</a>",
-    "<a href=\"JaVaScRiPt:alert(1)\">click</a>",
-    "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>",
-    "<a href=\"java&#x09;script:alert(1)\">x</a>",
-    "<a href=\" &#14; javascript:alert(1)\">x</a>",
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="JaVaScRiPt:alert(1)">click</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+    '<a href="java&#x09;script:alert(1)">x</a>',
+    '<a href=" &#14; javascript:alert(1)">x</a>',
     "<form action=javascript:alert(1)><input type=submit>",
     "<button formaction=javascript:alert(1)>x</button>",
     "<a href=vbscript:msgbox(1)>x</a>",
@@ -50,20 +50,20 @@ SVG_AND_MATH = [
     "<svg onload=alert(1)>",
     "<svg><script>alert(1)</script></svg>",
     "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
-    "<svg><a xlink:href=\"javascript:alert(1)\"><text x=20 y=20>x</text></a></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text x=20 y=20>x</text></a></svg>',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "<math href=\"javascript:alert(1)\">CLICK</math>",
-    "<svg><foreignObject><iframe srcdoc=\"<script>alert(1)</script>\"></iframe></foreignObject></svg>",
+    '<math href="javascript:alert(1)">CLICK</math>',
+    '<svg><foreignObject><iframe srcdoc="<script>alert(1)</script>"></iframe></foreignObject></svg>',
 ]
 
 FRAMES_AND_OBJECTS = [
-    "<iframe src=\"javascript:alert(1)\"></iframe>",
-    "<iframe srcdoc=\"&lt;script&gt;alert(1)&lt;/script&gt;\"></iframe>",
-    "<object data=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\"></object>",
-    "<embed src=\"data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+\">",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
-    "<base href=\"https://xss.example/\">",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe>',
+    '<object data="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="></object>',
+    '<embed src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<base href="https://xss.example/">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
     "<link rel=import href=https://xss.example/x.html>",
 ]
 
@@ -83,11 +83,11 @@ ENCODED = [
 ]
 
 CSS = [
-    "<div style=\"width: expression(alert(1))\">x</div>",
+    '<div style="width: expression(alert(1))">x</div>',
     "<style>@import 'https://xss.example/x.css';</style>",
-    "<style>body{background:url(\"javascript:alert(1)\")}</style>",
-    "<div style=\"background-image:url(javascript:alert(1))\">x</div>",
-    "<p style=\"behavior: url(xss.htc)\">x</p>",
+    '<style>body{background:url("javascript:alert(1)")}</style>',
+    '<div style="background-image:url(javascript:alert(1))">x</div>',
+    '<p style="behavior: url(xss.htc)">x</p>',
 ]
 
 TEMPLATE_INJECTION = [
@@ -96,11 +96,20 @@ TEMPLATE_INJECTION = [
     "{% debug %}",
     "${alert(1)}",
     "#{7*7}",
-    "<div hx-get=\"/admin/\" hx-trigger=\"load\">x</div>",
-    "<div x-data x-init=\"alert(1)\">x</div>",
+    '<div hx-get="/admin/" hx-trigger="load">x</div>',
+    '<div x-data x-init="alert(1)">x</div>',
 ]
 
-XSS_PAYLOADS = SCRIPT_TAGS + EVENT_HANDLERS + JAVASCRIPT_URLS + SVG_AND_MATH + FRAMES_AND_OBJECTS + ENCODED + CSS + TEMPLATE_INJECTION
+XSS_PAYLOADS = (
+    SCRIPT_TAGS
+    + EVENT_HANDLERS
+    + JAVASCRIPT_URLS
+    + SVG_AND_MATH
+    + FRAMES_AND_OBJECTS
+    + ENCODED
+    + CSS
+    + TEMPLATE_INJECTION
+)
 
 # Values for URL fields (a source's link, an organisation's website): none may become a live href.
 HOSTILE_URLS = [
@@ -115,7 +124,7 @@ HOSTILE_URLS = [
     "data:text/html,<script>alert(1)</script>",
     "file:///etc/passwd",
     "//xss.example/no-scheme",
-    "https://example.com/\"><script>alert(1)</script>",
+    'https://example.com/"><script>alert(1)</script>',
     "https://example.com/' onmouseover='alert(1)",
 ]
 
@@ -124,5 +133,5 @@ assert len(set(XSS_PAYLOADS)) == len(XSS_PAYLOADS), "payloads must be distinct (
 
 
 def storable(text):
-    """PostgreSQL text cannot hold NUL (the admin's forms refuse it); store U+FFFD, as HTML parsers read it."""
+    """PostgreSQL text cannot hold NUL (the admin's forms refuse it): store U+FFFD, as HTML parsers do."""
     return text.replace("\x00", "\ufffd")

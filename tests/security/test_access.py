@@ -8,7 +8,13 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from events.models import Event, Organisation
-from tests.factories import EventFactory, LawsuitFactory, OrganisationFactory, PersonFactory, UnionAgreementFactory
+from tests.factories import (
+    EventFactory,
+    LawsuitFactory,
+    OrganisationFactory,
+    PersonFactory,
+    UnionAgreementFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +27,34 @@ SECRET_REJECTED = "Rejected rumour WVKP"
 def hidden_world(db):
     """A published event and, sharing every entity with it, a draft and a rejected event."""
     org, person = OrganisationFactory(name="Shared Studio"), PersonFactory(name="Shared Person")
-    lawsuit, agreement = LawsuitFactory(case_name="Shared v. Case"), UnionAgreementFactory(name="Shared Agreement")
+    lawsuit, agreement = (
+        LawsuitFactory(case_name="Shared v. Case"),
+        UnionAgreementFactory(name="Shared Agreement"),
+    )
     links = {"organisations": [org], "people": [person], "lawsuit": lawsuit, "agreement": agreement}
     published = EventFactory(title="Public announcement", **links)
-    draft = EventFactory(title=SECRET_DRAFT, summary=f"{SECRET_DRAFT} summary", status=Event.Status.DRAFT,
-                         sources=["https://leak.example.com/draft-source"], **links)
-    rejected = EventFactory(title=SECRET_REJECTED, status=Event.Status.REJECTED,
-                            sources=["https://leak.example.com/rejected-source"], **links)
-    return {"published": published, "draft": draft, "rejected": rejected, "organisation": org, "person": person,
-            "lawsuit": lawsuit, "agreement": agreement}
+    draft = EventFactory(
+        title=SECRET_DRAFT,
+        summary=f"{SECRET_DRAFT} summary",
+        status=Event.Status.DRAFT,
+        sources=["https://leak.example.com/draft-source"],
+        **links,
+    )
+    rejected = EventFactory(
+        title=SECRET_REJECTED,
+        status=Event.Status.REJECTED,
+        sources=["https://leak.example.com/rejected-source"],
+        **links,
+    )
+    return {
+        "published": published,
+        "draft": draft,
+        "rejected": rejected,
+        "organisation": org,
+        "person": person,
+        "lawsuit": lawsuit,
+        "agreement": agreement,
+    }
 
 
 def public_patterns(resolver=None, prefix=""):
@@ -80,8 +105,13 @@ def body(response):
 
 
 def test_drafts_and_rejected_events_are_on_no_public_page_or_output(client, hidden_world):
-    secrets = [SECRET_DRAFT, SECRET_REJECTED, hidden_world["draft"].slug, hidden_world["rejected"].slug,
-               "leak.example.com"]
+    secrets = [
+        SECRET_DRAFT,
+        SECRET_REJECTED,
+        hidden_world["draft"].slug,
+        hidden_world["rejected"].slug,
+        "leak.example.com",
+    ]
     urls = every_public_url(hidden_world)
     variants = []
     for url in urls:
@@ -127,8 +157,13 @@ def test_organisation_list_counts_published_events_only(client, hidden_world):
 
 
 def test_the_review_queue_and_every_admin_page_need_a_login(client, hidden_world):
-    for url in ["/admin/", "/admin/events/event/", f"/admin/events/event/{hidden_world['draft'].pk}/change/",
-                "/admin/events/event/?status__exact=draft", "/admin/auth/user/"]:
+    for url in [
+        "/admin/",
+        "/admin/events/event/",
+        f"/admin/events/event/{hidden_world['draft'].pk}/change/",
+        "/admin/events/event/?status__exact=draft",
+        "/admin/auth/user/",
+    ]:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/admin/login/"), url
@@ -156,19 +191,33 @@ def test_a_curator_can_change_events_and_organisations(curator_client, hidden_wo
     assert event.status == Event.Status.REJECTED
     response = curator_client.post(
         f"/admin/events/organisation/{organisation.pk}/change/",
-        {"name": "Renamed Studio", "slug": organisation.slug, "kind": "studio", "aliases": "", "website": "",
-         "description": "", "subsidiaries-TOTAL_FORMS": 0, "subsidiaries-INITIAL_FORMS": 0},
+        {
+            "name": "Renamed Studio",
+            "slug": organisation.slug,
+            "kind": "studio",
+            "aliases": "",
+            "website": "",
+            "description": "",
+            "subsidiaries-TOTAL_FORMS": 0,
+            "subsidiaries-INITIAL_FORMS": 0,
+        },
     )
     assert response.status_code == 302, response.content[:2000]
     assert Organisation.objects.get(pk=organisation.pk).name == "Renamed Studio"
 
 
 def test_a_curator_cannot_see_or_change_users_or_groups(curator_client, curator):
-    for url in ["/admin/auth/user/", "/admin/auth/group/", "/admin/auth/user/add/",
-                f"/admin/auth/user/{curator.pk}/change/", "/admin/auth/group/add/"]:
+    for url in [
+        "/admin/auth/user/",
+        "/admin/auth/group/",
+        "/admin/auth/user/add/",
+        f"/admin/auth/user/{curator.pk}/change/",
+        "/admin/auth/group/add/",
+    ]:
         assert curator_client.get(url).status_code == 403, url
-    response = curator_client.post("/admin/auth/user/add/", {"username": "intruder", "password1": "x" * 20,
-                                                              "password2": "x" * 20})
+    response = curator_client.post(
+        "/admin/auth/user/add/", {"username": "intruder", "password1": "x" * 20, "password2": "x" * 20}
+    )
     assert response.status_code == 403
     assert not User.objects.filter(username="intruder").exists()
     response = curator_client.post(f"/admin/auth/user/{curator.pk}/change/", {"is_superuser": "on"})
@@ -179,7 +228,9 @@ def test_a_curator_cannot_see_or_change_users_or_groups(curator_client, curator)
 
 
 def test_the_curators_group_holds_no_user_or_permission_management():
-    permissions = Group.objects.get(name="Curators").permissions.values_list("content_type__app_label", flat=True)
+    permissions = Group.objects.get(name="Curators").permissions.values_list(
+        "content_type__app_label", flat=True
+    )
     assert "auth" not in set(permissions)
     assert "axes" not in set(permissions), "curators must not unlock accounts or erase the attempt log"
 
@@ -207,8 +258,9 @@ def test_admin_writes_without_a_csrf_token_are_refused(hidden_world, django_user
     )
     assert response.status_code == 403
     assert Organisation.objects.get(pk=organisation.pk).name == "Shared Studio"
-    response = browser.post("/admin/events/event/", {"action": "publish",
-                                                     "_selected_action": [hidden_world["draft"].pk]})
+    response = browser.post(
+        "/admin/events/event/", {"action": "publish", "_selected_action": [hidden_world["draft"].pk]}
+    )
     assert response.status_code == 403
     assert Event.objects.get(pk=hidden_world["draft"].pk).status == Event.Status.DRAFT
     # With the token from the form, the same write goes through.
@@ -216,15 +268,23 @@ def test_admin_writes_without_a_csrf_token_are_refused(hidden_world, django_user
     token = page.context["csrf_token"]
     response = browser.post(
         f"/admin/events/organisation/{organisation.pk}/change/",
-        {"csrfmiddlewaretoken": str(token), "name": "Renamed", "slug": organisation.slug, "kind": "studio",
-         "subsidiaries-TOTAL_FORMS": 0, "subsidiaries-INITIAL_FORMS": 0},
+        {
+            "csrfmiddlewaretoken": str(token),
+            "name": "Renamed",
+            "slug": organisation.slug,
+            "kind": "studio",
+            "subsidiaries-TOTAL_FORMS": 0,
+            "subsidiaries-INITIAL_FORMS": 0,
+        },
     )
     assert response.status_code == 302
 
 
 def test_the_admin_login_form_itself_wants_a_csrf_token(db):
     User.objects.create_user("ed", password="pw-ed-123456", is_staff=True)
-    response = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "ed", "password": "pw-ed-123456"})
+    response = Client(enforce_csrf_checks=True).post(
+        "/admin/login/", {"username": "ed", "password": "pw-ed-123456"}
+    )
     assert response.status_code == 403
 
 
@@ -242,8 +302,9 @@ def axes_on(db):
 
 
 def login(client, username, password, ip="203.0.113.7"):
-    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password},
-                       REMOTE_ADDR=ip)
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def test_after_five_wrong_passwords_the_account_is_locked_out_with_a_clear_message(client, axes_on):

@@ -12,7 +12,13 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.factories import EventFactory, LawsuitFactory, OrganisationFactory, PersonFactory, UnionAgreementFactory
+from tests.factories import (
+    EventFactory,
+    LawsuitFactory,
+    OrganisationFactory,
+    PersonFactory,
+    UnionAgreementFactory,
+)
 from tests.security.htmlcheck import scan
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
@@ -43,14 +49,24 @@ def test_timeline_sends_a_policy_of_own_scripts_and_styles_only(client):
 
 @pytest.mark.django_db
 def test_every_public_page_and_the_admin_send_the_same_policy(client, admin_client):
-    event = EventFactory(organisations=[OrganisationFactory()], people=[PersonFactory()],
-                         lawsuit=LawsuitFactory(), agreement=UnionAgreementFactory())
+    event = EventFactory(
+        organisations=[OrganisationFactory()],
+        people=[PersonFactory()],
+        lawsuit=LawsuitFactory(),
+        agreement=UnionAgreementFactory(),
+    )
     expected = client.get("/")["Content-Security-Policy"]
     pages = [
-        "/?q=x", event.get_absolute_url(), reverse("events:organisations"),
-        event.organisations.get().get_absolute_url(), event.people.get().get_absolute_url(),
-        reverse("events:lawsuits"), event.lawsuit.get_absolute_url(),
-        reverse("events:agreements"), event.agreement.get_absolute_url(), "/no-such-page/",
+        "/?q=x",
+        event.get_absolute_url(),
+        reverse("events:organisations"),
+        event.organisations.get().get_absolute_url(),
+        event.people.get().get_absolute_url(),
+        reverse("events:lawsuits"),
+        event.lawsuit.get_absolute_url(),
+        reverse("events:agreements"),
+        event.agreement.get_absolute_url(),
+        "/no-such-page/",
     ]
     for url in pages:
         assert client.get(url)["Content-Security-Policy"] == expected, url
@@ -82,7 +98,7 @@ TEMPLATE_COMMENTS = re.compile(r"\{#.*?#\}|\{% comment %\}.*?\{% endcomment %\}"
 
 # Known offenders, owned elsewhere: under the policy the browser ignores the inline block (layout only).
 KNOWN_OFFENDERS = {
-    "admin/ingest/draftevent/change_form.html": "the review screen's side-by-side layout is an inline <style>: "
+    "admin/ingest/draftevent/change_form.html": "the review screen's side-by-side layout is inline <style>: "
     "move it to static/css/ and load it with <link> in {% block extrastyle %}",
 }
 
@@ -107,14 +123,21 @@ def test_no_template_has_inline_script_inline_style_or_event_handler(template):
 
 @pytest.mark.django_db
 def test_admin_pages_need_no_inline_script_or_style_block(admin_client):
-    """Django 5.2's admin passes its data in data-* attributes of <script src> tags, so our policy holds there."""
+    """Django 5.2's admin passes its data in data-* attributes of <script src>: our policy holds there."""
     event = EventFactory(organisations=[OrganisationFactory()])
     organisation = event.organisations.get()
-    pages = ["/admin/", "/admin/events/event/", "/admin/events/event/add/",
-             f"/admin/events/event/{event.pk}/change/", f"/admin/events/event/{event.pk}/history/",
-             f"/admin/events/event/{event.pk}/delete/", "/admin/events/organisation/",
-             f"/admin/events/organisation/{organisation.pk}/change/", "/admin/auth/user/",
-             "/admin/password_change/"]
+    pages = [
+        "/admin/",
+        "/admin/events/event/",
+        "/admin/events/event/add/",
+        f"/admin/events/event/{event.pk}/change/",
+        f"/admin/events/event/{event.pk}/history/",
+        f"/admin/events/event/{event.pk}/delete/",
+        "/admin/events/organisation/",
+        f"/admin/events/organisation/{organisation.pk}/change/",
+        "/admin/auth/user/",
+        "/admin/password_change/",
+    ]
     for url in pages:
         response = admin_client.get(url)
         assert response.status_code == 200, url

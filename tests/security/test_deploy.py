@@ -35,7 +35,12 @@ def production_env(**overrides):
 
 def manage(*args, env):
     return subprocess.run(
-        [sys.executable, MANAGE, *args], env=env, capture_output=True, text=True, timeout=120, cwd=settings.BASE_DIR
+        [sys.executable, MANAGE, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=settings.BASE_DIR,
     )
 
 
@@ -48,7 +53,9 @@ def test_check_deploy_passes_with_no_warning_under_production_settings():
 
 def test_check_deploy_fails_on_a_weak_secret_key():
     """The check is real: a short key is refused (security.W009)."""
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(DJANGO_SECRET_KEY="too-short"))
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=production_env(DJANGO_SECRET_KEY="too-short")
+    )
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr
 

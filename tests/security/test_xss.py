@@ -17,8 +17,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from events.models import (
-    AIProvision,
     Affiliation,
+    AIProvision,
     Event,
     EventOrganisation,
     EventPerson,
@@ -39,7 +39,7 @@ OUTPUTS = ["/feed.atom", "/feed.rss", "/api/events", "/export.csv", "/calendar.i
 
 
 def build_hostile_world():
-    """One of everything per payload, linked together, every shown field hostile. Bulk inserts keep it fast."""
+    """One of everything per payload, linked, every shown field hostile. Bulk inserts keep it fast."""
     n = len(PAYLOADS)
     url = [HOSTILE_URLS[i % len(HOSTILE_URLS)] for i in range(n)]
     orgs = Organisation.objects.bulk_create(
@@ -64,7 +64,8 @@ def build_hostile_world():
         + [LawsuitParty(lawsuit=lawsuits[i], person=people[i], side="defendant") for i in range(n)]
     )
     agreements = UnionAgreement.objects.bulk_create(
-        UnionAgreement(name=p, slug=f"xss-agreement-{i}", union=orgs[i], summary=p) for i, p in enumerate(PAYLOADS)
+        UnionAgreement(name=p, slug=f"xss-agreement-{i}", union=orgs[i], summary=p)
+        for i, p in enumerate(PAYLOADS)
     )
     for i in range(1, n, 2):
         agreements[i].supersedes = agreements[i - 1]
@@ -93,13 +94,24 @@ def build_hostile_world():
     EventOrganisation.objects.bulk_create(
         EventOrganisation(event=events[i], organisation=orgs[i], role="plaintiff") for i in range(n)
     )
-    EventPerson.objects.bulk_create(EventPerson(event=events[i], person=people[i], role="critic") for i in range(n))
+    EventPerson.objects.bulk_create(
+        EventPerson(event=events[i], person=people[i], role="critic") for i in range(n)
+    )
     Source.objects.bulk_create(
         [Source(event=events[i], url=url[i], title=p, publisher=p[:200]) for i, p in enumerate(PAYLOADS)]
         # A valid link carrying the payload unencoded in its query: it must stay inside its attribute.
-        + [Source(event=events[i], url=f"https://news.example.com/{i}?t={p}", title=f"Report {i}") for i, p in enumerate(PAYLOADS)]
+        + [
+            Source(event=events[i], url=f"https://news.example.com/{i}?t={p}", title=f"Report {i}")
+            for i, p in enumerate(PAYLOADS)
+        ]
     )
-    return {"events": events, "organisations": orgs, "people": people, "lawsuits": lawsuits, "agreements": agreements}
+    return {
+        "events": events,
+        "organisations": orgs,
+        "people": people,
+        "lawsuits": lawsuits,
+        "agreements": agreements,
+    }
 
 
 @pytest.fixture
@@ -224,7 +236,9 @@ def get_output(client, path, **params):
     if response.status_code == 404:
         pytest.skip(f"{path} is not built yet (404)")
     assert response.status_code == 200, (path, response.status_code)
-    assert not response["Content-Type"].startswith("text/html"), "an output served as HTML would run its markup"
+    assert not response["Content-Type"].startswith("text/html"), (
+        "an output served as HTML would run its markup"
+    )
     assert response.get("X-Content-Type-Options") == "nosniff"
     return response
 
@@ -326,8 +340,13 @@ def test_admin_changelists_and_searches_are_safe(admin_client, world):
 
 @pytest.mark.parametrize("kind", ["events", "organisations", "people", "lawsuits", "agreements"])
 def test_admin_change_pages_are_safe(admin_client, world, kind):
-    model = {"events": "event", "organisations": "organisation", "people": "person", "lawsuits": "lawsuit",
-             "agreements": "unionagreement"}[kind]
+    model = {
+        "events": "event",
+        "organisations": "organisation",
+        "people": "person",
+        "lawsuits": "lawsuit",
+        "agreements": "unionagreement",
+    }[kind]
     # Admin change pages are slow to render; every sixth payload still covers each family of payloads.
     for i, obj in list(enumerate(world[kind]))[::6]:
         response = admin_client.get(reverse(f"admin:events_{model}_change", args=[obj.pk]))
@@ -335,7 +354,7 @@ def test_admin_change_pages_are_safe(admin_client, world, kind):
 
 
 def test_admin_history_delete_and_merge_pages_are_safe(admin_client, world):
-    for i, organisation in enumerate(world["organisations"][::5]):
+    for organisation in world["organisations"][::5]:
         for name in ("history", "delete"):
             response = admin_client.get(reverse(f"admin:events_organisation_{name}", args=[organisation.pk]))
             assert_safe(response, admin=True)

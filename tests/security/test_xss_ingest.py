@@ -20,7 +20,14 @@ from tests.security.payloads import XSS_PAYLOADS, storable
 
 pytestmark = pytest.mark.django_db
 PAYLOADS = [storable(p) for p in XSS_PAYLOADS]
-SANITIZE = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "feedparser-tests" / "wellformed" / "sanitize"
+SANITIZE = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "corpora"
+    / "feedparser-tests"
+    / "wellformed"
+    / "sanitize"
+)
 
 
 def assert_admin_page_safe(response, expect=()):
@@ -35,8 +42,13 @@ def assert_admin_page_safe(response, expect=()):
 def hostile_ingest(db):
     """A feed and an article per payload, each article behind a draft event, every shown field hostile."""
     feeds = Feed.objects.bulk_create(
-        Feed(url=f"https://feeds.example.com/{i}.xml", name=p[:200], last_error=p, consecutive_failures=1,
-             failing_since="2024-01-01T00:00:00Z")
+        Feed(
+            url=f"https://feeds.example.com/{i}.xml",
+            name=p[:200],
+            last_error=p,
+            consecutive_failures=1,
+            failing_since="2024-01-01T00:00:00Z",
+        )
         for i, p in enumerate(PAYLOADS)
     )
     drafts = Event.objects.bulk_create(
@@ -48,10 +60,20 @@ def hostile_ingest(db):
         for i, (d, p) in enumerate(zip(drafts, PAYLOADS, strict=True))
     )
     articles = Article.objects.bulk_create(
-        Article(url=f"https://news.example.com/a/{i}", canonical_url=f"https://news.example.com/a/{i}",
-                final_url=f"https://news.example.com/a/{i}?t={p}"[:2000], title=p, author=p[:300],
-                publisher=p[:200], text=p, html_sanitised=sanitise_html(p), error=p, feed=feeds[i],
-                event=drafts[i], status=Article.Status.PROPOSED)
+        Article(
+            url=f"https://news.example.com/a/{i}",
+            canonical_url=f"https://news.example.com/a/{i}",
+            final_url=f"https://news.example.com/a/{i}?t={p}"[:2000],
+            title=p,
+            author=p[:300],
+            publisher=p[:200],
+            text=p,
+            html_sanitised=sanitise_html(p),
+            error=p,
+            feed=feeds[i],
+            event=drafts[i],
+            status=Article.Status.PROPOSED,
+        )
         for i, p in enumerate(PAYLOADS)
     )
     return {"feeds": feeds, "drafts": drafts, "articles": articles}
@@ -63,23 +85,29 @@ def test_sanitised_html_of_every_payload_is_safe():
 
 
 def test_feed_and_article_lists_show_hostile_names_as_text(admin_client, hostile_ingest):
-    assert_admin_page_safe(admin_client.get(reverse("admin:ingest_feed_changelist"), {"all": 1}),
-                           expect=[p[:200] for p in PAYLOADS[:40]])
-    assert_admin_page_safe(admin_client.get(reverse("admin:ingest_article_changelist"), {"all": 1}),
-                           expect=PAYLOADS[:40])
-    assert_admin_page_safe(admin_client.get(reverse("admin:ingest_draftevent_changelist"), {"all": 1}),
-                           expect=PAYLOADS[:40])
+    assert_admin_page_safe(
+        admin_client.get(reverse("admin:ingest_feed_changelist"), {"all": 1}),
+        expect=[p[:200] for p in PAYLOADS[:40]],
+    )
+    assert_admin_page_safe(
+        admin_client.get(reverse("admin:ingest_article_changelist"), {"all": 1}), expect=PAYLOADS[:40]
+    )
+    assert_admin_page_safe(
+        admin_client.get(reverse("admin:ingest_draftevent_changelist"), {"all": 1}), expect=PAYLOADS[:40]
+    )
 
 
 def test_feed_article_and_review_pages_are_safe(admin_client, hostile_ingest):
     # Admin change pages are slow; every fifth payload still covers each family.
     for i in range(0, len(PAYLOADS), 5):
         feed, article, draft = (hostile_ingest[k][i] for k in ("feeds", "articles", "drafts"))
-        assert_admin_page_safe(admin_client.get(reverse("admin:ingest_feed_change", args=[feed.pk])),
-                               expect=[PAYLOADS[i][:200]])
+        assert_admin_page_safe(
+            admin_client.get(reverse("admin:ingest_feed_change", args=[feed.pk])), expect=[PAYLOADS[i][:200]]
+        )
         assert_admin_page_safe(admin_client.get(reverse("admin:ingest_article_change", args=[article.pk])))
-        assert_admin_page_safe(admin_client.get(reverse("admin:ingest_draftevent_change", args=[draft.pk])),
-                               expect=[PAYLOADS[i]])
+        assert_admin_page_safe(
+            admin_client.get(reverse("admin:ingest_draftevent_change", args=[draft.pk])), expect=[PAYLOADS[i]]
+        )
 
 
 def test_feed_errors_and_drafts_never_reach_visitors(client, hostile_ingest):
@@ -94,10 +122,18 @@ def test_feed_errors_and_drafts_never_reach_visitors(client, hostile_ingest):
 def _with_entry_links(xml, stem):
     """The vectors' entries carry no links, and ingest keeps only entries with one: give each a link."""
     counter = iter(range(10_000))
-    xml = re.sub(r"(<entry\b[^>]*>)", lambda m: f'{m.group(1)}<link rel="alternate" '
-                 f'href="https://corpus.example.com/{stem}/{next(counter)}"/>', xml)
-    return re.sub(r"(<item\b[^>]*>)", lambda m: f"{m.group(1)}<link>https://corpus.example.com/{stem}/"
-                  f"{next(counter)}</link>", xml)
+    xml = re.sub(
+        r"(<entry\b[^>]*>)",
+        lambda m: (
+            f'{m.group(1)}<link rel="alternate" href="https://corpus.example.com/{stem}/{next(counter)}"/>'
+        ),
+        xml,
+    )
+    return re.sub(
+        r"(<item\b[^>]*>)",
+        lambda m: f"{m.group(1)}<link>https://corpus.example.com/{stem}/{next(counter)}</link>",
+        xml,
+    )
 
 
 def _vectors():
@@ -108,14 +144,14 @@ def _vectors():
 
 CHUNKS = 6
 FILLER = (
-    "<p>This is sanitiser vector {stem}, kept as the body of a long enough article for extraction to keep it. "
+    "<p>This is sanitiser vector {stem}, the body of an article long enough for extraction to keep it. "
     "The studio said the release would go ahead as planned, and the guild said it would review the terms "
     "with its members over the coming weeks before any vote on ratification took place.</p>"
 )
 
 
 def _raw_fragments(path):
-    """Every string feedparser reads from a vector when it does not sanitise: what a fetched page could hold."""
+    """Every string feedparser reads from a vector when not sanitising: what a fetched page could hold."""
     import feedparser
 
     parsed = feedparser.parse(path.read_bytes(), sanitize_html=False)
@@ -127,7 +163,9 @@ def _raw_fragments(path):
             elif isinstance(value, dict) and isinstance(value.get("value"), str):
                 fragments.append(value["value"])
             elif isinstance(value, list):
-                fragments += [v["value"] for v in value if isinstance(v, dict) and isinstance(v.get("value"), str)]
+                fragments += [
+                    v["value"] for v in value if isinstance(v, dict) and isinstance(v.get("value"), str)
+                ]
     return [f for f in fragments if "<" in f or "&" in f] or fragments
 
 
@@ -137,8 +175,11 @@ def _assert_stored_html_safe():
     assert {url: p for url, p in problems.items() if p} == {}
     for article in stored:
         # nh3 keeps no style and no script-capable attribute: the display HTML is inert even without CSP.
-        assert not re.search(r"<(script|style|iframe|object|embed|svg|math)\b|\son\w+\s*=|style\s*=",
-                             article.html_sanitised, re.I), article.canonical_url
+        assert not re.search(
+            r"<(script|style|iframe|object|embed|svg|math)\b|\son\w+\s*=|style\s*=",
+            article.html_sanitised,
+            re.I,
+        ), article.canonical_url
     return stored
 
 
@@ -157,17 +198,18 @@ def test_feedparser_sanitiser_vectors_leave_nothing_dangerous_in_stored_or_rende
     vectors = _vectors()
     assert len(vectors) == 745
     mine = vectors[chunk::CHUNKS]
-    fragments = 0
     for path in mine:
         xml = _with_entry_links(path.read_text(encoding="utf-8", errors="replace"), path.stem)
         feed_file = tmp_path / path.name
         feed_file.write_text(xml, encoding="utf-8")
         ingest_feed_file(feed_file, feed_url=f"https://corpus.example.com/{path.stem}.xml")
         raw = "".join(_raw_fragments(path))
-        fragments += 1
         assert dangers(sanitise_html(raw)) == [], path.name
-        page = (f"<html><head><title>Vector {path.stem}</title></head><body><article>"
-                f"{FILLER.format(stem=path.stem)}{raw}{FILLER.format(stem=path.stem + ' again')}</article></body></html>")
+        page = (
+            f"<html><head><title>Vector {path.stem}</title></head><body><article>"
+            f"{FILLER.format(stem=path.stem)}{raw}{FILLER.format(stem=path.stem + ' again')}"
+            "</article></body></html>"
+        )
         ingest_html(page, url=f"https://pages.example.com/{path.stem}")
     stored = _assert_stored_html_safe()
     assert len(stored) >= len(mine), f"only {len(stored)} of {len(mine)} vector pages were stored for display"
