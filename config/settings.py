@@ -255,7 +255,9 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_COOLOFF_MESSAGE = "Too many failed login attempts for this account from your address. Try again in an hour."
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed login attempts for this account from your address. Try again in an hour."
+)
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
