@@ -97,17 +97,9 @@ TEMPLATE_COMMENTS = re.compile(r"\{#.*?#\}|\{% comment %\}.*?\{% endcomment %\}"
 
 
 # Known offenders, owned elsewhere: under the policy the browser ignores the inline block (layout only).
-KNOWN_OFFENDERS = {
-    "admin/ingest/draftevent/change_form.html": "the review screen's side-by-side layout is inline <style>: "
-    "move it to static/css/ and load it with <link> in {% block extrastyle %}",
-}
-
-
 def our_templates():
     for path in sorted(TEMPLATES.rglob("*.html")):
-        name = str(path.relative_to(TEMPLATES))
-        marks = [pytest.mark.xfail(reason=KNOWN_OFFENDERS[name])] if name in KNOWN_OFFENDERS else []
-        yield pytest.param(path, id=name, marks=marks)
+        yield pytest.param(path, id=str(path.relative_to(TEMPLATES)))
 
 
 @pytest.mark.parametrize("template", list(our_templates()))
