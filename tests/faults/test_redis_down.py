@@ -134,7 +134,8 @@ def test_work_that_cannot_be_queued_is_kept_and_done_once_redis_is_back(
 
     with caplog.at_level(logging.ERROR):
         # A curator submits a URL: told the queue is down, and the URL is kept as a pending article.
-        response = curator_client.post(reverse("admin:ingest_article_submit"), {"url": submitted}, follow=True)
+        submit = reverse("admin:ingest_article_submit")
+        response = curator_client.post(submit, {"url": submitted}, follow=True)
         assert response.status_code == 200
         assert "task queue cannot be reached" in response.content.decode()
         # "Poll now" on a feed: an error message for the curator, not a 500.
