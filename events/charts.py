@@ -8,11 +8,12 @@ the bars out in a fixed viewBox; templates/events/_chart.html draws them. Colour
 import dataclasses
 import datetime
 
+from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from .models import Event
-from .queries import filtered_events
+from .queries import aggregate_cache_key, filtered_events
 
 WIDTH, HEIGHT = 480, 200
 LEFT, RIGHT, TOP, BOTTOM = 34, 6, 10, 24
@@ -20,6 +21,7 @@ LEFT, RIGHT, TOP, BOTTOM = 34, 6, 10, 24
 MAX_MONTHS = 120
 MAX_X_LABELS = 6
 MAX_BAR_WIDTH = 36
+CHART_TIMEOUT = 6 * 3600
 KIND_ORDER = [value for value, _ in Event.Kind.choices]
 KIND_LABELS = dict(Event.Kind.choices)
 
@@ -149,5 +151,14 @@ def build_chart(counts, *, subject=""):
 
 
 def events_chart(filters, *, subject=""):
-    """The chart of the events matching `filters`. Costs one query."""
-    return build_chart(monthly_counts(filtered_events(filters)), subject=subject)
+    """The chart of the events matching `filters`. Costs one query, or none when the counts are cached.
+
+    Counting a million events takes hundreds of milliseconds, so the counts are cached per filter until
+    an event changes (`aggregate_cache_key`).
+    """
+    key = aggregate_cache_key("events:chart", filters)
+    counts = cache.get(key)
+    if counts is None:
+        counts = monthly_counts(filtered_events(filters))
+        cache.set(key, counts, CHART_TIMEOUT)
+    return build_chart(counts, subject=subject)

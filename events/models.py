@@ -331,14 +331,19 @@ class EventQuerySet(models.QuerySet):
 
     def for_cards(self):
         """Everything a timeline card shows, in a fixed number of queries whatever the page size."""
-        return self.select_related("lawsuit", "agreement").prefetch_related(
-            models.Prefetch(
-                "organisation_links",
-                queryset=EventOrganisation.objects.select_related("organisation").order_by("id"),
-            ),
-            models.Prefetch("person_links", queryset=EventPerson.objects.select_related("person").order_by("id")),
-            models.Prefetch("sources", queryset=Source.objects.order_by("published_on", "id")),
-        )
+        return self.select_related("lawsuit", "agreement").prefetch_related(*card_prefetches())
+
+
+def card_prefetches():
+    """The relations a timeline card shows, for prefetch_related() or prefetch_related_objects()."""
+    return [
+        models.Prefetch(
+            "organisation_links",
+            queryset=EventOrganisation.objects.select_related("organisation").order_by("id"),
+        ),
+        models.Prefetch("person_links", queryset=EventPerson.objects.select_related("person").order_by("id")),
+        models.Prefetch("sources", queryset=Source.objects.order_by("published_on", "id")),
+    ]
 
 
 class Event(models.Model):
@@ -450,8 +455,12 @@ class EventOrganisation(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="organisation_links")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="event_links")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.SUBJECT)
+    # A copy of the event's date, so an organisation's timeline pages through one index in (date, id)
+    # order instead of probing a million events. On PostgreSQL a trigger (migration 0004) keeps it equal
+    # to the event's date whatever writes the rows; elsewhere the timeline does not read it.
+    event_date = models.DateField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["event_date"])
 
     class Meta:
         ordering = ["id"]
@@ -460,6 +469,8 @@ class EventOrganisation(models.Model):
         indexes = [
             # Filtering the timeline by organisation starts here, then joins the events.
             models.Index(fields=["organisation", "event"], name="event_org_by_organisation"),
+            # ...and pages an organisation's events newest first by the keyset (date, id).
+            models.Index(fields=["organisation", "-event_date", "-event"], name="event_org_timeline"),
         ]
 
     def __str__(self):

@@ -12,9 +12,19 @@ from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVect
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, When, prefetch_related_objects
 
-from .models import Event, EventOrganisation, EventPerson, Lawsuit, Organisation, Person, Source, UnionAgreement
+from .models import (
+    Event,
+    EventOrganisation,
+    EventPerson,
+    Lawsuit,
+    Organisation,
+    Person,
+    Source,
+    UnionAgreement,
+    card_prefetches,
+)
 
 CURSOR_SIGNER = signing.Signer(salt="events.timeline.cursor")
 ORG_TREE_CACHE_KEY = "events:organisation-tree:v1"
@@ -81,6 +91,43 @@ def with_subsidiaries(organisation_ids):
             result.add(pk)
             stack.extend(tree.get(pk, ()))
     return frozenset(result)
+
+
+# --- Caching what is computed over many events ----------------------------------------------------
+
+EVENTS_VERSION_KEY = "events:published:version"
+
+
+def events_version():
+    """A number that changes whenever an event is saved or deleted (see signals.py)."""
+    version = cache.get(EVENTS_VERSION_KEY)
+    if version is None:
+        cache.add(EVENTS_VERSION_KEY, 1, None)
+        version = cache.get(EVENTS_VERSION_KEY, 1)
+    return version
+
+
+def forget_event_aggregates():
+    try:
+        cache.incr(EVENTS_VERSION_KEY)
+    except ValueError:
+        cache.set(EVENTS_VERSION_KEY, 2, None)
+
+
+def aggregate_cache_key(prefix, filters):
+    """A cache key for something computed over every event matching `filters` (counts, charts).
+
+    It changes with the filters and whenever any event changes, so a cached aggregate is never stale.
+    """
+    import hashlib
+
+    parts = [
+        sorted(filters.organisation_ids), filters.person and filters.person.pk, filters.kind,
+        filters.lawsuit and filters.lawsuit.pk, filters.agreement and filters.agreement.pk,
+        filters.date_from, filters.date_to, filters.q,
+    ]
+    digest = hashlib.sha1(repr(parts).encode()).hexdigest()
+    return f"{prefix}:{events_version()}:{digest}"
 
 
 # --- Resolving the form into Filters --------------------------------------------------------------
@@ -196,6 +243,15 @@ def co_occurring_organisations(organisation_ids, *, limit=8):
 
     Each row is an Organisation with `shared`, the number of such events; ties go by name.
     """
+    key = aggregate_cache_key(f"events:co-occurring:{limit}", Filters(organisation_ids=frozenset(organisation_ids)))
+    found = cache.get(key)
+    if found is None:
+        found = _co_occurring_organisations(organisation_ids, limit)
+        cache.set(key, found, 6 * 3600)  # a GROUP BY over every link of the organisation: seconds at scale
+    return found
+
+
+def _co_occurring_organisations(organisation_ids, limit):
     shared_events = EventOrganisation.objects.filter(
         organisation_id__in=organisation_ids, event__status=Event.Status.PUBLISHED
     ).values("event_id")
@@ -244,19 +300,64 @@ def decode_cursor(cursor):
         raise FilterError("This “load more” link is damaged or out of date: start again from the top.") from None
 
 
-def timeline_page(filters, *, cursor="", page_size=25):
+# Past this many organisations (subsidiaries included) one query per organisation costs more than it saves.
+MAX_LINK_BRANCHES = 24
+
+
+def _through_organisation_links(filters, after, limit):
+    """The first `limit` events of `filters` after the keyset `after`, read through the links' own index.
+
+    One branch per organisation walks event_org_timeline (organisation, event_date desc, event desc) and
+    stops after `limit` matches; the branches are one UNION ALL query. An event of two of the
+    organisations comes back twice, so the rows are de-duplicated and re-sorted here.
+    """
+    others = dataclasses.replace(filters, organisations=[], organisation_ids=frozenset())
+    branches = []
+    for organisation_id in sorted(filters.organisation_ids):
+        # Every condition on the link goes in one filter() call, so they all apply to the same join.
+        on_link = Q(organisation_links__organisation_id=organisation_id)
+        if filters.date_from:
+            on_link &= Q(organisation_links__event_date__gte=filters.date_from)
+        if filters.date_to:
+            on_link &= Q(organisation_links__event_date__lte=filters.date_to)
+        if after:
+            day, pk = after
+            # The plain `<=` is what the index can seek to; the OR then settles ties on the day.
+            on_link &= Q(organisation_links__event_date__lte=day) & (
+                Q(organisation_links__event_date__lt=day)
+                | Q(organisation_links__event_date=day, organisation_links__event_id__lt=pk)
+            )
+        branch = filtered_events(others, base=Event.objects.filter(on_link))
+        branches.append(branch.select_related("lawsuit", "agreement").order_by(
+            "-organisation_links__event_date", "-id")[:limit])
+    query = branches[0] if len(branches) == 1 else branches[0].union(*branches[1:], all=True)
+    unique = {event.pk: event for event in query}
+    return sorted(unique.values(), key=lambda event: (event.date, event.pk), reverse=True)[:limit]
+
+
+def timeline_page(filters, *, cursor="", page_size=25, prefetch=True):
     """One page of the filtered timeline after `cursor`, with the cursor of the next page.
 
-    Costs one query for the events plus one per prefetched relation (organisations, people, sources),
-    whatever the page size.
+    Costs one query for the events plus, with `prefetch`, one per prefetched relation (organisations,
+    people, sources), whatever the page size. Without it the caller prefetches what it needs (the HTML
+    timeline only does so for cards it has not cached).
     """
-    events = filtered_events(filters)
-    previous_month = None
+    after, previous_month = None, None
     if cursor:
-        day, pk = decode_cursor(cursor)
-        events = events.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
-        previous_month = day.replace(day=1)
-    rows = list(events.for_cards()[: page_size + 1])
+        after = decode_cursor(cursor)
+        previous_month = after[0].replace(day=1)
+    if filters.organisation_ids and len(filters.organisation_ids) <= MAX_LINK_BRANCHES and (
+        connection.vendor == "postgresql"
+    ):
+        rows = _through_organisation_links(filters, after, page_size + 1)
+    else:
+        events = filtered_events(filters)
+        if after:
+            day, pk = after
+            events = events.filter(Q(date__lte=day), Q(date__lt=day) | Q(date=day, id__lt=pk))
+        rows = list(events.select_related("lawsuit", "agreement")[: page_size + 1])
+    if prefetch:
+        prefetch_related_objects(rows, *card_prefetches())
     next_cursor = encode_cursor(rows[page_size - 1]) if len(rows) > page_size else None
     return Page(events=rows[:page_size], next_cursor=next_cursor, previous_month=previous_month)
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from .cards import attach_cards, organisation_options
 from .charts import events_chart
 from .feeds import describe
 from .forms import TimelineFilterForm
@@ -35,7 +36,9 @@ def _is_partial(request):
 
 def _page_context(filters, *, cursor="", page_size=None, query=None):
     """The context of a timeline page: its events grouped by month and the link to the next page."""
-    page = timeline_page(filters, cursor=cursor, page_size=page_size or settings.DAILIES_PAGE_SIZE)
+    size = page_size or settings.DAILIES_PAGE_SIZE
+    page = timeline_page(filters, cursor=cursor, page_size=size, prefetch=False)
+    attach_cards(page.events)  # cached card HTML; relations are fetched only for cards not cached yet
     next_url = None
     if page.next_cursor:
         params = query.copy() if query is not None else QueryDict(mutable=True)
@@ -55,6 +58,8 @@ def filter_choices():
     """The organisations, people and kinds offered by the filter form."""
     return {
         "all_organisations": Organisation.objects.only("slug", "name").order_by("name"),
+        # Thousands of <option>s, rendered once and cached (the chosen ones are shown apart, selected).
+        "organisation_options": organisation_options(),
         "kinds": Event.Kind.choices,
     }
 

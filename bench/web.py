@@ -1,0 +1,410 @@
+"""Web benchmark: the timeline and its outputs under gunicorn, as ratios against floors from the same run.
+
+    .venv/bin/python bench/web.py [--events 1000000] [--requests 200] [--duration 20] [--record]
+
+Fills the PostgreSQL database `dailies_bench` once with `generate_events` (reused when it already holds
+the requested number of events), starts gunicorn (2 workers) on a loopback port with DEBUG off, and for
+each endpoint prints single-client p50/p95/p99 latency, throughput at 16 concurrent clients (wrk when
+installed, else a Python load generator), throughput as a share of the bare Django view's, SQL queries per
+page and the peak RSS of the web workers. The database floor is the timeline query alone through psycopg.
+`--record` writes the table, with date and machine, into the "Web" section of docs/benchmarks.md.
+"""
+
+import argparse
+import http.client
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import functools  # noqa: E402
+
+print = functools.partial(print, flush=True)  # noqa: A001  (progress shows as it happens)
+
+from bench.common import ROOT, machine, percentiles, replace_section, stamp  # noqa: E402
+
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+TARGETS = {  # endpoint label prefix -> (p95 target in ms, description)
+    "partial": 50,
+    "full": 70,
+    "search": 100,
+}
+
+
+def bench_environment(args):
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"{args.server}/{args.database}",
+        DJANGO_DEBUG="0",
+        DJANGO_HTTPS="0",
+        DJANGO_SECRET_KEY="bench-only-secret-key-not-for-production-0123456789",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,testserver",
+        DAILIES_BENCH_VIEWS="1",
+        REDIS_URL=args.redis,
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    env.pop("DAILIES_TESTING", None)
+    env.pop("CELERY_BROKER_URL", None)
+    env.pop("PYTEST_XDIST_WORKER", None)
+    return env
+
+
+def ensure_database(args, env):
+    """Create, migrate and fill the bench database unless it already holds the requested events."""
+    import psycopg
+
+    with psycopg.connect(f"{args.server}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+    run = dict(env=env, cwd=ROOT, check=True)
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], **run)
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        count = conn.execute("SELECT count(*) FROM events_event").fetchone()[0]
+    if count and abs(count - args.events) > args.events * 0.05:
+        sys.exit(
+            f"{args.database} holds {count:,} events, not {args.events:,}: pass --events {count} "
+            f"or drop it (dropdb -h 127.0.0.1 -U postgres {args.database}) to regenerate."
+        )
+    if not count:
+        print(f"Generating {args.events:,} events into {args.database} (once; later runs reuse them)...")
+        subprocess.run([PYTHON, "manage.py", "generate_events", "--events", str(args.events)], **run)
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], **run)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(env, port, workers):
+    process = subprocess.Popen(
+        [GUNICORN, "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "sync",
+         "--backlog", "256", "--log-level", "warning", "--timeout", "300"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if fetch(port, "/_bench/bare")[0] == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    sys.exit("gunicorn did not answer on /_bench/bare within 30 s")
+
+
+def fetch(port, path, headers=None, timeout=30):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, body
+    finally:
+        conn.close()
+
+
+def worker_pids(master_pid):
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == master_pid:
+                pids.append(int(entry.name))
+    return pids
+
+
+def peak_rss_mb(pids):
+    """The largest VmHWM (peak resident set) among the given processes, in MB."""
+    peak = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+    return peak
+
+
+# --- Endpoints with randomised, realistic parameters ----------------------------------------------
+
+def build_endpoints(args):
+    """{label: (list of paths, htmx?)} built from the bench data through Django itself."""
+    import django
+
+    django.setup()
+    from django.db.models import Count
+    from django.urls import NoReverseMatch, reverse
+
+    from events.models import Event, EventOrganisation, Organisation
+    from events.queries import Filters, encode_cursor, filtered_events
+
+    rng = random.Random(7)
+    ranked = list(
+        EventOrganisation.objects.values("organisation_id").annotate(n=Count("id")).order_by("-n")
+        .values_list("organisation_id", flat=True)[:1500]
+    )
+    slugs = dict(Organisation.objects.filter(pk__in=ranked).values_list("pk", "slug"))
+    # Readers pick popular organisations most, but every rank appears: top 20, the middle, the tail.
+    popular = [slugs[pk] for pk in ranked[:20]]
+    middle = [slugs[pk] for pk in ranked[100:600]]
+    tail = [slugs[pk] for pk in ranked[600:1500]]
+
+    def some_org():
+        roll = rng.random()
+        return rng.choice(popular if roll < 0.6 else middle if roll < 0.9 else tail)
+
+    kinds = [value for value, _ in Event.Kind.choices]
+    newest = Event.objects.published().order_by("-date").values_list("date", flat=True).first()
+    n = args.samples
+
+    def qs(**params):
+        return "/?" + urlencode(params, doseq=True)
+
+    def date_range():
+        import datetime
+
+        start = newest - datetime.timedelta(days=rng.randrange(3000) + 90)
+        return {"date_from": start.isoformat(), "date_to": (start + datetime.timedelta(days=rng.choice((30, 90, 365)))).isoformat()}
+
+    deep = []
+    for _ in range(min(n, 20)):
+        depth = rng.randrange(45, 56) * 25
+        pivot = filtered_events(Filters())[depth - 1 : depth].get()
+        deep.append(qs(cursor=encode_cursor(pivot)))
+    org_deep = []
+    for slug in popular[:10]:
+        org = Organisation.objects.get(slug=slug)
+        pivot = filtered_events(Filters(organisation_ids=frozenset([org.pk])))[1249:1250].first()
+        if pivot:
+            org_deep.append(qs(org=slug, cursor=encode_cursor(pivot)))
+    words = ["dubbing", "voice cloning", "strike", "trailers", "replica", "licence", "animation", "consent",
+             "europe", "music"]
+    endpoints = {
+        "bare view (web floor)": (["/_bench/bare"], False),
+        "full / unfiltered": (["/"], False),
+        "full / one org": ([qs(org=some_org()) for _ in range(n)], False),
+        "partial / unfiltered": (["/"], True),
+        "partial / one org": ([qs(org=some_org()) for _ in range(n)], True),
+        "partial / two orgs + kind": (
+            [qs(org=[some_org(), some_org()], kind=rng.choice(kinds)) for _ in range(n)], True),
+        "partial / date range": ([qs(**date_range()) for _ in range(n)], True),
+        "partial / deep page (50 pages in)": (deep, True),
+        "partial / one org, deep page": (org_deep or deep, True),
+        "search / partial": ([qs(q=rng.choice(words)) for _ in range(n)], True),
+        "organisation page": ([f"/organisations/{some_org()}/" for _ in range(n)], False),
+    }
+    optional = {"json /api/events": "events:api_events", "atom /feed.atom": "events:feed_atom"}
+    for label, name in optional.items():
+        try:
+            base = reverse(name)
+        except NoReverseMatch:
+            base = "/" + label.split(" /", 1)[1]
+        endpoints[label] = ([base, f"{base}?org={popular[0]}", f"{base}?org={some_org()}"], False)
+    return endpoints
+
+
+def query_counts(endpoints):
+    """SQL queries per page, through Django's test client, after one warm-up request."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client, counts = Client(), {}
+    for label, (paths, htmx) in endpoints.items():
+        headers = {"HX-Request": "true"} if htmx else {}
+        client.get(paths[0], headers=headers)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(paths[-1], headers=headers)
+        counts[label] = (len(captured), response.status_code)
+    return counts
+
+
+def latency(port, paths, htmx, requests, rng):
+    headers = {"HX-Request": "true"} if htmx else {}
+    samples = []
+    for _ in range(requests):
+        path = rng.choice(paths)
+        started = time.perf_counter()
+        status, _ = fetch(port, path, headers)
+        samples.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+    return percentiles(samples)
+
+
+WRK_SCRIPT = """
+paths = {%s}
+htmx = %s
+counter = 0
+request = function()
+  counter = counter + 1
+  local headers = {}
+  if htmx then headers["HX-Request"] = "true" end
+  return wrk.format("GET", paths[(counter %% #paths) + 1], headers)
+end
+"""
+
+
+def throughput(port, paths, htmx, duration, clients):
+    """Requests per second at `clients` concurrent connections for `duration` seconds."""
+    if shutil.which("wrk"):
+        lua = WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), "true" if htmx else "false")
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(lua)
+        try:
+            out = subprocess.run(
+                ["wrk", "-t", "2", "-c", str(clients), "-d", f"{duration}s", "-s", script.name,
+                 f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True,
+            ).stdout
+        finally:
+            os.unlink(script.name)
+        errors = [line for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line]
+        if errors:
+            print(f"    wrk: {'; '.join(e.strip() for e in errors)}")
+        return float(next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec")))
+    return python_load(port, paths, htmx, duration, clients)
+
+
+def python_load(port, paths, htmx, duration, clients):
+    headers = {"HX-Request": "true"} if htmx else {}
+    deadline = time.monotonic() + duration
+    done = [0] * clients
+
+    def client(i):
+        rng = random.Random(i)
+        while time.monotonic() < deadline:
+            fetch(port, rng.choice(paths), headers)
+            done[i] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / duration
+
+
+def database_floor(args, env):
+    """The unfiltered and one-organisation timeline queries alone, through psycopg (p50/p95/p99 in ms)."""
+    import psycopg
+    from django.db.models import Count
+
+    from events.models import EventOrganisation
+    from events.queries import Filters, filtered_events
+
+    top = EventOrganisation.objects.values("organisation_id").annotate(n=Count("id")).order_by("-n")[0]
+    results = {}
+    for label, filters in {
+        "database floor: timeline query": Filters(),
+        "database floor: one-org query": Filters(organisation_ids=frozenset([top["organisation_id"]])),
+    }.items():
+        sql, params = filtered_events(filters)[:26].query.sql_with_params()
+        samples = []
+        with psycopg.connect(env["DATABASE_URL"]) as conn:
+            for _ in range(args.requests):
+                started = time.perf_counter()
+                conn.execute(sql, params).fetchall()
+                samples.append((time.perf_counter() - started) * 1000)
+        results[label] = percentiles(samples)
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200, help="single-client requests per endpoint")
+    parser.add_argument("--duration", type=int, default=20, help="seconds of load per endpoint")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--samples", type=int, default=60, help="distinct randomised URLs per endpoint")
+    parser.add_argument("--database", default="dailies_bench")
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help="cache on the next database")
+    parser.add_argument("--only", default="", help="run only endpoints whose label contains this")
+    parser.add_argument("--record", action="store_true", help="write the results into docs/benchmarks.md")
+    args = parser.parse_args()
+
+    env = bench_environment(args)
+    ensure_database(args, env)
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.chdir(ROOT)
+    endpoints = build_endpoints(args)
+    if args.only:
+        endpoints = {k: v for k, v in endpoints.items() if args.only in k or k.startswith("bare")}
+    port = free_port()
+    server = start_gunicorn(env, port, args.workers)
+    rows, bare_rps = [], None
+    try:
+        from django.urls import Resolver404, resolve
+
+        for label, (paths, _) in list(endpoints.items()):
+            try:
+                resolve(paths[0].split("?")[0])
+            except Resolver404:
+                print(f"skipping {label}: not present yet")
+                del endpoints[label]
+        # Warm every worker's caches (templates, organisation list, card fragments) before measuring.
+        for paths, htmx in endpoints.values():
+            for path in paths:
+                fetch(port, path, {"HX-Request": "true"} if htmx else {}, timeout=300)
+        counts = query_counts(endpoints)
+        rng = random.Random(11)
+        for label, (paths, htmx) in endpoints.items():
+            p50, p95, p99 = latency(port, paths, htmx, args.requests, rng)
+            rps = throughput(port, paths, htmx, args.duration, args.clients)
+            if bare_rps is None:
+                bare_rps = rps
+            rows.append((label, p50, p95, p99, rps, rps / bare_rps, counts[label][0]))
+            print(f"{label:38} p50 {p50:7.1f}  p95 {p95:7.1f}  p99 {p99:7.1f} ms  {rps:8.1f} req/s "
+                  f"({rps / bare_rps:6.1%} of bare)  {counts[label][0]} queries", flush=True)
+        rss = peak_rss_mb(worker_pids(server.pid))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    floor = database_floor(args, env)
+    for label, (p50, p95, p99) in floor.items():
+        print(f"{label:38} p50 {p50:7.1f}  p95 {p95:7.1f}  p99 {p99:7.1f} ms")
+    print(f"peak RSS of a gunicorn worker: {rss:.0f} MB")
+    if args.record:
+        record(args, rows, floor, rss)
+
+
+def record(args, rows, floor, rss):
+    lines = [
+        f"Run {stamp()} on {machine()}; `bench/web.py --events {args.events:,} --requests {args.requests} "
+        f"--duration {args.duration}`: gunicorn {args.workers} sync workers, PostgreSQL and Redis on loopback, "
+        f"wrk with {args.clients} connections, DEBUG off.",
+        "",
+        "| endpoint | p50 ms | p95 ms | p99 ms | req/s (16 clients) | share of bare | SQL queries |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, p50, p95, p99, rps, share, queries in rows:
+        lines.append(f"| {label} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {rps:.0f} | {share:.1%} | {queries} |")
+    for label, (p50, p95, p99) in floor.items():
+        lines.append(f"| {label} (psycopg) | {p50:.1f} | {p95:.1f} | {p99:.1f} | | | 1 |")
+    lines += ["", f"Peak RSS of a gunicorn worker: {rss:.0f} MB."]
+    replace_section("Web", "\n".join(lines))
+    print("recorded in docs/benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Fragments rendered once and cached: timeline cards, and the organisation options of the filter form.
+
+The same event looks the same on every page that shows it.
+
+A card's cache key holds the event's id and `updated_at` (a curator's edit, or a change to its sources or
+links, moves `updated_at` and so the key: see signals.py) and a version number that every change to an
+organisation, person, lawsuit or agreement bumps, since their names appear on the cards. Old keys are
+never read again and expire on their own.
+"""
+
+from django.core.cache import cache
+from django.db.models import prefetch_related_objects
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from .models import card_prefetches
+
+VERSION_KEY = "events:cards:version"
+CARD_TIMEOUT = 7 * 24 * 3600
+TEMPLATE = "events/_event_card.html"
+
+
+def cards_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, None)
+        version = cache.get(VERSION_KEY, 1)
+    return version
+
+
+def forget_cards():
+    """Every cached card goes stale at once (a name shown on cards changed)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, None)
+
+
+def card_key(event, version):
+    return f"events:card:{version}:{event.pk}:{event.updated_at.timestamp():.6f}"
+
+
+def attach_cards(events):
+    """Give each event a `card_html`: from the cache, or rendered now (prefetching only for those)."""
+    if not events:
+        return events
+    version = cards_version()
+    keys = {event.pk: card_key(event, version) for event in events}
+    found = cache.get_many(list(keys.values()))
+    missing = [event for event in events if keys[event.pk] not in found]
+    if missing:
+        prefetch_related_objects(missing, *card_prefetches())
+        fresh = {keys[event.pk]: render_to_string(TEMPLATE, {"event": event}) for event in missing}
+        cache.set_many(fresh, CARD_TIMEOUT)
+        found.update(fresh)
+    for event in events:
+        # Rendered by our own template, with its autoescaping, from our own rows.
+        event.card_html = mark_safe(found[keys[event.pk]])  # noqa: S308
+    return events
+
+
+def organisation_options():
+    """Every organisation as an <option>, rendered once per version of the names (cached)."""
+    from .models import Organisation
+
+    key = f"events:organisation-options:{cards_version()}"
+    html = cache.get(key)
+    if html is None:
+        organisations = Organisation.objects.order_by("name").values_list("slug", "name")
+        html = render_to_string("events/_org_options.html", {"organisations": organisations})
+        cache.set(key, html, CARD_TIMEOUT)
+    return mark_safe(html)  # noqa: S308  (our own template, autoescaped)

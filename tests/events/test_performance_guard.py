@@ -1,0 +1,200 @@
+"""Regression guard for speed at scale, without timing anything (bench/web.py measures the speed).
+
+Every public page costs a small, fixed number of SQL queries whatever the page size and the data, and
+the filtered timeline queries are served by indexes, not sequential scans, on a generated data set of a
+few thousand events.
+"""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+
+from events.models import Event, EventOrganisation, Lawsuit, Organisation, Person, UnionAgreement
+from events.queries import Filters, timeline_page
+from events.synthetic import generate
+from tests.conftest import _clear_own_cache_keys
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the plans checked here are PostgreSQL's"),
+]
+MAX_QUERIES = 6
+
+
+@pytest.fixture
+def generated(django_db_blocker):
+    generate(events=3_000, seed=3, organisations=300, people=600, lawsuits=20, agreements=20, log=lambda _: None)
+    return Organisation.objects.order_by("pk")
+
+
+def queries_for(client, url, **headers):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+def public_pages():
+    """(label, url) of every public page, with realistic filters, on the generated data."""
+    popular = Organisation.objects.get(pk=EventOrganisation.objects.values("organisation_id")
+                                       .order_by("organisation_id").first()["organisation_id"])
+    person = Person.objects.filter(event_links__isnull=False).first()
+    lawsuit = Lawsuit.objects.filter(events__status="published").first()
+    agreement = UnionAgreement.objects.filter(events__status="published").first()
+    event = Event.objects.published().first()
+    timeline = reverse("events:timeline")
+    pages = [
+        ("timeline", timeline),
+        ("timeline, one organisation", f"{timeline}?org={popular.slug}"),
+        ("timeline, kind and dates", f"{timeline}?kind=deal&date_from=2020-01-01&date_to=2024-12-31"),
+        ("timeline, search", f"{timeline}?q=dubbing"),
+        ("event", event.get_absolute_url()),
+        ("organisations", reverse("events:organisations")),
+        ("organisation", popular.get_absolute_url()),
+        ("person", person.get_absolute_url()),
+        ("lawsuits", reverse("events:lawsuits")),
+        ("lawsuit", lawsuit.get_absolute_url()),
+        ("agreements", reverse("events:agreements")),
+        ("agreement", agreement.get_absolute_url()),
+    ]
+    for label, name in [("Atom feed", "events:feed_atom"), ("RSS feed", "events:feed_rss"),
+                        ("JSON", "events:api_events"), ("CSV", "events:export_csv"),
+                        ("iCalendar", "events:calendar_ics")]:
+        try:
+            pages.append((label, f"{reverse(name)}?org={popular.slug}"))
+        except NoReverseMatch:
+            pass
+    return pages
+
+
+def test_every_public_page_costs_at_most_six_queries_once_its_caches_are_warm(client, generated):
+    over = {}
+    for label, url in public_pages():
+        cold = queries_for(client, url)
+        warm = queries_for(client, url)
+        # The first visit also fills the caches (cards, chart counts, organisation options): a few more.
+        if warm > MAX_QUERIES or cold > MAX_QUERIES + 3:
+            over[label] = (cold, warm)
+        assert warm <= cold, f"{label}: the second visit should cost no more than the first"
+    assert not over, f"pages over {MAX_QUERIES} queries (cold, warm): {over}"
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["full page", "htmx partial"])
+def test_a_timeline_page_costs_the_same_queries_for_ten_or_a_hundred_events(client, generated, partial):
+    headers = {"HX-Request": "true"} if partial else {}
+    org = generated.first()
+    for params in ("", f"&org={org.slug}", "&kind=deal", f"&org={org.slug}&org={generated[30].slug}&kind=deal"):
+        counts = []
+        for size in (10, 100):
+            _clear_own_cache_keys()  # the same (cold) cache state for both sizes
+            counts.append(queries_for(client, f"/?page_size={size}{params}", **headers))
+        assert counts[0] == counts[1] <= MAX_QUERIES + 3, params  # cold: the caches fill too
+
+
+def test_cached_cards_cost_no_relation_queries_on_the_second_visit(client, generated):
+    htmx = {"HX-Request": "true"}
+    queries_for(client, "/?page_size=50", **htmx)
+    _clear_own_cache_keys()
+    queries_for(client, "/?page_size=10", **htmx)  # caches the chart and organisation list, not the cards
+    first_visit = queries_for(client, "/?kind=&page_size=50", **htmx)
+    second_visit = queries_for(client, "/?kind=&page_size=50", **htmx)
+    assert second_visit == first_visit - 3  # organisations, people and sources: only for uncached cards
+
+
+def test_renaming_an_organisation_refreshes_the_cached_cards(client, generated):
+    link = EventOrganisation.objects.filter(event__status="published").order_by("-event__date", "-event_id").first()
+    client.get("/")
+    organisation = link.organisation
+    organisation.name = "Renamed Pictures"
+    organisation.save()
+    assert "Renamed Pictures" in client.get("/").content.decode()
+
+
+def test_editing_an_event_refreshes_its_cached_card(client, generated):
+    client.get("/")
+    event = Event.objects.published().order_by("-date", "-id").first()
+    event.title = "A corrected headline"
+    event.save()
+    assert "A corrected headline" in client.get("/").content.decode()
+
+
+def test_adding_a_source_refreshes_the_cached_card(client, generated):
+    client.get("/")
+    event = Event.objects.published().order_by("-date", "-id").first()
+    event.sources.create(url="https://example.org/late-report", title="A late report", publisher="Example")
+    assert "A late report" in client.get("/").content.decode()
+
+
+def test_moving_an_event_moves_its_organisation_links(generated):
+    link = EventOrganisation.objects.select_related("event").first()
+    assert link.event_date == link.event.date  # copied by COPY's trigger
+    event = link.event
+    event.date = event.date.replace(year=event.date.year - 1)
+    event.save()
+    link.refresh_from_db()
+    assert link.event_date == event.date
+
+
+# --- Plans ----------------------------------------------------------------------------------------
+
+def plan_of(filters, **kwargs):
+    """The PostgreSQL plans (JSON) of the queries that fetch a timeline page for `filters`."""
+    with CaptureQueriesContext(connection) as captured:
+        timeline_page(filters, prefetch=False, **kwargs)
+    plans = []
+    with connection.cursor() as cursor:
+        for query in captured:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + query["sql"])
+            plans.append(json.dumps(cursor.fetchone()[0]))
+    return plans
+
+
+def scans(plan_json, kind):
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("Node Type") == kind:
+                found.append(node.get("Relation Name"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(plan_json))
+    return found
+
+
+@pytest.fixture
+def analysed(generated):
+    with connection.cursor() as cursor:
+        for table in ("events_event", "events_eventorganisation", "events_source"):
+            cursor.execute(f"ANALYZE {table}")
+    return generated
+
+
+def test_filtering_by_an_organisation_reads_its_links_through_the_timeline_index(analysed):
+    for organisation in (analysed[0], analysed[150]):  # a popular one and a rare one
+        (plan,) = plan_of(Filters(organisations=[organisation], organisation_ids=frozenset([organisation.pk])))
+        assert "event_org_timeline" in plan
+        assert not {"events_event", "events_eventorganisation"} & set(scans(plan, "Seq Scan")), plan
+
+
+def test_two_organisations_and_a_kind_use_indexes_not_sequential_scans(analysed):
+    ids = frozenset([analysed[1].pk, analysed[40].pk])
+    (plan,) = plan_of(Filters(organisation_ids=ids, kind="deal"))
+    assert not {"events_event", "events_eventorganisation"} & set(scans(plan, "Seq Scan")), plan
+
+
+def test_the_unfiltered_timeline_and_a_deep_page_walk_the_keyset_index(analysed):
+    from events.queries import encode_cursor, filtered_events
+
+    pivot = filtered_events(Filters())[500]
+    for kwargs in ({}, {"cursor": encode_cursor(pivot)}):
+        (plan,) = plan_of(Filters(), **kwargs)
+        assert "event_published_keyset" in plan
+        assert "events_event" not in scans(plan, "Seq Scan")
