@@ -45,10 +45,12 @@ services:
 	  for i in $$(seq 1 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done; \
 	else echo "Redis is not installed: tests that need a broker will fail."; fi
 
-# Debian's Chromium for the browser tests; never a browser download.
+# Debian's Chromium for the browser tests (tests/e2e launch /usr/bin/chromium); never a browser download.
+# Waits for a dpkg lock held by another apt run rather than giving up at once.
+APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300
 browser:
-	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "Could not install chromium: browser tests will skip."; }
+	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
+	  ($(APT) update -qq && $(APT) install -y -qq chromium >/dev/null) || echo "Could not install chromium: browser tests will skip."; }
 
 test: install services browser
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) DAILIES_TESTING=1 \
