@@ -3,14 +3,13 @@
 The admin calls these, and so does the ingest pipeline; each keeps the rules in one place.
 """
 
+import datetime
+
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from .models import Event, EventOrganisation, LawsuitParty, split_aliases
-
-
-class PublishError(ValueError):
-    pass
+from .models import Event, EventOrganisation, EventPerson, LawsuitParty, Source, split_aliases
 
 
 def publish_events(events):
@@ -90,10 +89,6 @@ def find_matching_event(*, kind, date, organisation_ids, window_days=MATCH_WINDO
     sharing at least one organisation; the one sharing the most wins, then the nearest in time."""
     if not organisation_ids:
         return None
-    import datetime
-
-    from django.db.models import Count, Q
-
     window = datetime.timedelta(days=window_days)
     candidates = (
         Event.objects.exclude(status=Event.Status.REJECTED)
@@ -106,20 +101,12 @@ def find_matching_event(*, kind, date, organisation_ids, window_days=MATCH_WINDO
         .filter(shared__gt=0)
         .order_by("-shared", "id")
     )
-    best = None
-    def closeness(event):
-        return (event.shared, -abs((event.date - date).days))
-
-    for event in candidates[:20]:
-        if best is None or closeness(event) > closeness(best):
-            best = event
-    return best
+    # A window of a few days holds few candidates: rank them here rather than in portable SQL.
+    return max(candidates[:20], key=lambda event: (event.shared, -abs((event.date - date).days)), default=None)
 
 
 def add_source_to_event(event, *, url, title="", publisher="", published_on=None):
     """Attach an article to an event as a source; a second call with the same URL changes nothing."""
-    from .models import Source
-
     source, _ = Source.objects.get_or_create(
         event=event,
         url=url[:1000],
@@ -137,8 +124,6 @@ def propose_event(
 
     `organisations` and `people` are (id, role) pairs. Returns (event, created).
     """
-    from .models import EventPerson
-
     organisation_ids = [org_id for org_id, _ in organisations]
     event = find_matching_event(kind=kind, date=date, organisation_ids=organisation_ids)
     created = event is None
@@ -164,8 +149,6 @@ def propose_event(
 def merge_event_into(draft, target):
     """Fold a draft into an existing event: its sources, organisations and people move over (the
     target's own links and roles win), and the draft is rejected. Returns the target."""
-    from .models import EventPerson, Source
-
     if draft.pk == target.pk:
         raise ValueError("An event cannot be merged into itself.")
     for source in Source.objects.filter(event=draft):
