@@ -56,6 +56,15 @@ test: install services browser
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) DAILIES_TESTING=1 \
 	  $(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
+# Speed against floors measured in the same run (docs/benchmarks.md). bench/web.py fills the PostgreSQL
+# database dailies_bench once (BENCH_EVENTS, a million by default) and reuses it; BENCH_ARGS shortens a run.
+BENCH_EVENTS ?= 1000000
+bench: install services
+	@command -v wrk >/dev/null || { (apt-get install -y -qq wrk >/dev/null 2>&1) || echo "wrk unavailable: bench/web.py uses its Python load generator"; }
+	$(PY) bench/web.py --events $(BENCH_EVENTS) $(BENCH_ARGS)
+	@if [ -f bench/ingest.py ]; then $(PY) bench/ingest.py; fi
+	@if [ -f bench/link.py ]; then $(PY) bench/link.py; fi
+
 lint: install
 	$(BIN)/ruff check .
 

@@ -36,7 +36,8 @@ def machine():
         memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, AttributeError):
         pass
-    return f"{os.cpu_count()} cores {model}{memory}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores {model}{memory}, {system}"
 
 
 def stamp():

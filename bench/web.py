@@ -182,7 +182,8 @@ def build_endpoints(args):
         import datetime
 
         start = newest - datetime.timedelta(days=rng.randrange(3000) + 90)
-        return {"date_from": start.isoformat(), "date_to": (start + datetime.timedelta(days=rng.choice((30, 90, 365)))).isoformat()}
+        end = start + datetime.timedelta(days=rng.choice((30, 90, 365)))
+        return {"date_from": start.isoformat(), "date_to": end.isoformat()}
 
     deep = []
     for _ in range(min(n, 20)):
@@ -328,7 +329,9 @@ def database_floor(args, env):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200, help="single-client requests per endpoint")
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per endpoint")
@@ -339,6 +342,7 @@ def main():
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help="cache on the next database")
     parser.add_argument("--only", default="", help="run only endpoints whose label contains this")
+    parser.add_argument("--skip", default="", help="leave out endpoints whose label contains this")
     parser.add_argument("--record", action="store_true", help="write the results into docs/benchmarks.md")
     args = parser.parse_args()
 
@@ -350,6 +354,8 @@ def main():
     endpoints = build_endpoints(args)
     if args.only:
         endpoints = {k: v for k, v in endpoints.items() if args.only in k or k.startswith("bare")}
+    if args.skip:
+        endpoints = {k: v for k, v in endpoints.items() if args.skip not in k}
     port = free_port()
     server = start_gunicorn(env, port, args.workers)
     rows, bare_rps = [], None
@@ -391,7 +397,8 @@ def main():
 def record(args, rows, floor, rss):
     lines = [
         f"Run {stamp()} on {machine()}; `bench/web.py --events {args.events:,} --requests {args.requests} "
-        f"--duration {args.duration}`: gunicorn {args.workers} sync workers, PostgreSQL and Redis on loopback, "
+        f"--duration {args.duration}`: gunicorn {args.workers} sync workers, PostgreSQL and Redis on "
+        "loopback, "
         f"wrk with {args.clients} connections, DEBUG off.",
         "",
         "| endpoint | p50 ms | p95 ms | p99 ms | req/s (16 clients) | share of bare | SQL queries |",

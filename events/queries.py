@@ -243,7 +243,8 @@ def co_occurring_organisations(organisation_ids, *, limit=8):
 
     Each row is an Organisation with `shared`, the number of such events; ties go by name.
     """
-    key = aggregate_cache_key(f"events:co-occurring:{limit}", Filters(organisation_ids=frozenset(organisation_ids)))
+    scope = Filters(organisation_ids=frozenset(organisation_ids))
+    key = aggregate_cache_key(f"events:co-occurring:{limit}", scope)
     found = cache.get(key)
     if found is None:
         found = _co_occurring_organisations(organisation_ids, limit)

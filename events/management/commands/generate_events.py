@@ -34,7 +34,7 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             # Fresh rows are not yet all-visible: without a VACUUM, index-only scans still visit the heap.
             with connection.cursor() as cursor:
-                for table in ("events_event", "events_eventorganisation", "events_eventperson", "events_source"):
-                    cursor.execute(f"VACUUM ANALYZE {table}")
+                for table in ("event", "eventorganisation", "eventperson", "source"):
+                    cursor.execute(f"VACUUM ANALYZE events_{table}")
             log("vacuumed and analysed")
         log("done: " + ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in counts.items()))
