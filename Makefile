@@ -65,6 +65,11 @@ bench: install services
 	@if [ -f bench/ingest.py ]; then $(PY) bench/ingest.py; fi
 	@if [ -f bench/link.py ]; then $(PY) bench/link.py; fi
 
+# Load (bench/load.py): 50 clients for 60 s against gunicorn while a worker ingests, on a throwaway
+# database and a private Redis; exits non-zero on any error. LOAD_ARGS="--duration 20" shortens it.
+load: install services
+	$(PY) bench/load.py $(LOAD_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 
