@@ -16,17 +16,14 @@ the "Load" section of docs/benchmarks.md.
 """
 
 import argparse
-import datetime
 import functools
 import http.client
 import os
-import platform
 import random
 import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,11 +33,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import RESULTS, ROOT, machine, percentiles, replace_section, stamp  # noqa: E402
+
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 CELERY = ROOT / ".venv" / "bin" / "celery"
-RESULTS = ROOT / "docs" / "benchmarks.md"
 REQUEST_TIMEOUT = 30  # seconds; a slower answer counts as an error
 
 print = functools.partial(print, flush=True)  # noqa: A001 - progress shows as it happens
@@ -84,14 +83,6 @@ def wait_for(predicate, timeout, what):
             pass
         time.sleep(0.2)
     raise SystemExit(f"{what} within {timeout} s")
-
-
-def percentiles(samples):
-    if len(samples) < 2:
-        value = samples[0] if samples else float("nan")
-        return value, value, value
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return cuts[49], cuts[94], cuts[98]
 
 
 # --- Articles served from loopback, for the worker to ingest -------------------------------------
@@ -353,7 +344,6 @@ def run(args):
         stack.start()
         os.environ.update(stack.env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-        sys.path.insert(0, str(ROOT))
         import django
 
         django.setup()
@@ -426,22 +416,6 @@ def report(args, samples, errors, elapsed, sent, counts, url_count):
     return 0 if ok else 1
 
 
-def machine():
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        load = f", load average {os.getloadavg()[0]:.1f} at the end"
-    except OSError:
-        load = ""
-    return f"{os.cpu_count()} cores {model}, {platform.system()}, Python {platform.python_version()}{load}"
-
-
 def record(args, total, elapsed, errors, five_xx, overall, rows, sent, stored, failed, url_count):
     p50, p95, p99 = overall
     table = ["| pages | requests | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|"]
@@ -449,12 +423,13 @@ def record(args, total, elapsed, errors, five_xx, overall, rows, sent, stored, f
     table.append(f"| **all** | **{total:,}** | **{p50:.0f}** | **{p95:.0f}** | **{p99:.0f}** |")
     body = "\n".join([
         f"`bench/load.py --clients {args.clients} --duration {args.duration:g} --events {args.events}` "
-        f"({datetime.date.today().isoformat()}; {machine()}): gunicorn {args.web_workers} gthread workers × "
-        f"{args.web_threads} threads, PostgreSQL and a private Redis on loopback, the curated dataset plus "
-        f"{args.events:,} synthetic events; {args.clients} keep-alive clients picking at random among "
-        f"{url_count} URLs, the four groups equally often (timeline; filters incl. HTMX partials and "
-        f"search; organisation pages and type-ahead; Atom/RSS/JSON/CSV/iCalendar outputs), while one "
-        f"Celery worker (solo pool) ingested an article from loopback every {args.ingest_interval:g} s"
+        f"({stamp()}; {machine()}; load average {os.getloadavg()[0]:.1f} after the run): "
+        f"gunicorn {args.web_workers} gthread workers × {args.web_threads} threads, PostgreSQL and a "
+        f"private Redis on loopback, the curated dataset plus {args.events:,} synthetic events; "
+        f"{args.clients} keep-alive clients picking at random among {url_count} URLs, the four groups "
+        f"equally often (timeline; filters incl. HTMX partials and search; organisation pages and "
+        f"type-ahead; Atom/RSS/JSON/CSV/iCalendar outputs), while one Celery worker (solo pool) "
+        f"ingested an article from loopback every {args.ingest_interval:g} s"
         + (" (after one warm-up pass over every URL to fill the caches)." if args.warm_up else "."),
         "",
         f"**{total:,} requests in {elapsed:.0f} s ({total / elapsed:.0f}/s), {len(errors)} errors, "
@@ -468,19 +443,6 @@ def record(args, total, elapsed, errors, five_xx, overall, rows, sent, stored, f
     ])
     replace_section("Load", body)
     print(f"Recorded in {RESULTS.relative_to(ROOT)}")
-
-
-def replace_section(title, body, path=RESULTS):
-    """Put `body` under `## {title}`, leaving the other sections of the file as they are."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    heading = f"## {title}"
-    block = f"{heading}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text.rstrip("\n") + "\n")
 
 
 if __name__ == "__main__":
