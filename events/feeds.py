@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.views.decorators.http import require_GET
 
-from .models import Event
+from .models import Event, web_url
 from .outputs import output_query, read_filters
 from .queries import FilterError, Filters, timeline_page
 
@@ -87,9 +87,7 @@ class EventRssFeed(Feed):
 
     def item_link(self, event):
         first_source = next(iter(event.sources.all()), None)
-        if first_source and first_source.url.lower().startswith(("http://", "https://")):
-            return first_source.url
-        return event.get_absolute_url()
+        return (first_source and web_url(first_source.url)) or event.get_absolute_url()
 
     def item_guid(self, event):
         return self._scope_request.build_absolute_uri(event.get_absolute_url())

@@ -5,6 +5,7 @@ door to them.
 """
 
 import datetime
+from urllib.parse import urlsplit
 
 from django.db import models
 from django.db.models import Q
@@ -23,6 +24,22 @@ def unique_slug(model, text, *, instance_pk=None, max_length=80):
         candidate = f"{base[: max_length - len(str(n)) - 1]}-{n}"
         taken = model._default_manager.filter(slug=candidate)
     return candidate
+
+
+def web_url(url):
+    """`url` if it is an absolute http(s) link, else "".
+
+    Sources and websites are URLFields, but rows written by ingest or loaders skip form validation, so a
+    `javascript:` or `data:` URL could reach a page or an output; as a link it would run on click.
+    """
+    text = str(url or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() in {"http", "https"} and parts.netloc and not any(c in text for c in "\x00\r\n\t"):
+        return text
+    return ""
 
 
 def split_aliases(text):

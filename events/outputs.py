@@ -19,7 +19,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from .forms import TimelineFilterForm
-from .models import Event, UnionAgreement
+from .models import Event, UnionAgreement, web_url
 from .queries import FilterError, filtered_events, resolve_filters, timeline_page
 
 # The parameters that select events; everything else (cursor, page_size, org_search...) is not a filter.
@@ -108,7 +108,7 @@ def event_as_json(event, request):
         "agreement": _named(event.agreement, "name"),
         "sources": [
             {
-                "url": s.url,
+                "url": web_url(s.url) or None,  # never a javascript: or data: link
                 "title": s.title,
                 "publisher": s.publisher,
                 "published_on": s.published_on.isoformat() if s.published_on else None,
@@ -156,7 +156,7 @@ def csv_row(event, request):
         "; ".join(link.person.name for link in event.person_links.all()),
         event.lawsuit.case_name if event.lawsuit else "",
         event.agreement.name if event.agreement else "",
-        first_source.url if first_source else "",
+        web_url(first_source.url) if first_source else "",
         first_source.title if first_source else "",
         request.build_absolute_uri(event.get_absolute_url()),
     ]

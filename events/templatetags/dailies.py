@@ -1,8 +1,8 @@
 """Template filters of the public site."""
 
-from urllib.parse import urlsplit
-
 from django import template
+
+from events.models import web_url
 
 register = template.Library()
 
@@ -19,17 +19,5 @@ def at_precision(day, precision):
 
 @register.filter
 def safe_url(url):
-    """The URL if it is an absolute http(s) link, else "#".
-
-    Sources and websites are URLFields, but rows written by ingest or loaders skip form validation, so a
-    `javascript:` or `data:` URL could reach a page; as an href it would run on click.
-    """
-    text = str(url or "").strip()
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return "#"
-    has_control = any(c in text for c in "\x00\r\n\t")
-    if parts.scheme.lower() in {"http", "https"} and parts.netloc and not has_control:
-        return text
-    return "#"
+    """The URL if it is an absolute http(s) link, else "#" (see events.models.web_url)."""
+    return web_url(url) or "#"

@@ -285,12 +285,6 @@ def _json_strings(value, key=""):
         yield key, value
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Source.url is not constrained to http(s) in the database, so a javascript: URL stored by a path "
-    "that skips form validation reaches /api/events as a link; needs a CheckConstraint on Source.url "
-    "(or the API dropping non-http(s) links).",
-)
 def test_json_api_round_trips_payloads_and_has_no_script_links(client, world):
     response = get_output(client, "/api/events")
     assert response["Content-Type"].startswith("application/json")
