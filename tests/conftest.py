@@ -45,6 +45,24 @@ def _fresh_cache():
     _clear_own_cache_keys()
 
 
+@pytest.fixture(autouse=True)
+def _curators_group_outlives_flushes(request, django_db_blocker):
+    """Put back the Curators group (made by a data migration) after a transactional test's flush.
+
+    pytest-django empties every table after a transactional test (the worker tests), which would leave
+    later tests on the same xdist worker without the group. This fixture is set up before
+    `transactional_db`, so its teardown runs after the flush.
+    """
+    yield
+    if "transactional_db" not in request.fixturenames:
+        return
+    from django.contrib.auth.models import Permission
+
+    with django_db_blocker.unblock():
+        curators, _ = Group.objects.get_or_create(name="Curators")
+        curators.permissions.add(*Permission.objects.filter(content_type__app_label__in=["events", "ingest"]))
+
+
 @pytest.fixture
 def curator(db):
     user = User.objects.create_user("curator", password="pw-curator-1", is_staff=True)
