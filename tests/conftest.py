@@ -58,9 +58,10 @@ def _curators_group_outlives_flushes(request, django_db_blocker):
         return
     from django.contrib.auth.models import Permission
 
+    from events.curators import grant_curator_permissions
+
     with django_db_blocker.unblock():
-        curators, _ = Group.objects.get_or_create(name="Curators")
-        curators.permissions.add(*Permission.objects.filter(content_type__app_label__in=["events", "ingest"]))
+        grant_curator_permissions(Group, Permission)
 
 
 @pytest.fixture

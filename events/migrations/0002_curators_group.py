@@ -1,25 +1,17 @@
 """The Curators group: may change every piece of content, but not users or groups."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-CONTENT_APPS = ["events", "ingest"]
+from events.curators import GROUP_NAME, create_all_permissions, grant_curator_permissions
 
 
 def create_curators(apps, schema_editor):
-    # Permissions are normally created after all migrations; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    curators, _ = Group.objects.get_or_create(name="Curators")
-    curators.permissions.add(*Permission.objects.filter(content_type__app_label__in=CONTENT_APPS))
+    create_all_permissions(apps)
+    grant_curator_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), ["events"])
 
 
 def remove_curators(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name="Curators").delete()
+    apps.get_model("auth", "Group").objects.filter(name=GROUP_NAME).delete()
 
 
 class Migration(migrations.Migration):

@@ -1,19 +1,13 @@
 """Curators may manage feeds, read articles and runs, and work the review queue."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from events.curators import create_all_permissions, grant_curator_permissions
 
 
 def grant_ingest_permissions(apps, schema_editor):
-    # Permissions are normally created after all migrations; make sure ingest's exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    curators, _ = Group.objects.get_or_create(name="Curators")
-    curators.permissions.add(*Permission.objects.filter(content_type__app_label="ingest"))
+    create_all_permissions(apps)
+    grant_curator_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), ["ingest"])
 
 
 class Migration(migrations.Migration):
