@@ -8,11 +8,22 @@ import dataclasses
 import datetime
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, When, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Expression,
+    IntegerField,
+    OuterRef,
+    Q,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.expressions import Col
 
 from .models import (
     Event,
@@ -189,28 +200,42 @@ def search_words(text):
     return list(dict.fromkeys(words))[:MAX_SEARCH_WORDS]
 
 
+class StoredSearchVector(Expression):
+    """The `search_vector` column of events_event (migration 0005), which the model does not declare.
+
+    Resolves to a column of whichever alias the event table has in the query (the outer query, or U0
+    inside an EXISTS), so the search works in subqueries too.
+    """
+
+    output_field = SearchVectorField()
+    column = SearchVectorField(name="search_vector")
+    column.set_attributes_from_name("search_vector")
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        return Col(query.get_initial_alias(), self.column, self.output_field)
+
+
 def search_condition(text, *, vendor=None):
     """Events whose title, summary or a source's title matches every word of `text`.
 
     On PostgreSQL, full-text search (English stemming, each word also as a prefix, so `sor` finds
-    Sora while typing) served by the GIN indexes of migration 0003; elsewhere a case-insensitive
+    Sora while typing) on the event's stored document of all three (`search_vector`, kept by the
+    triggers of migration 0005), one condition served by one GIN index; elsewhere a case-insensitive
     substring match. Each word may match in a different field, on both. Callers order the results
     (by date and id), so the two databases list them in the same order. `vendor` picks the branch
     (default: the database in use).
     """
+    words = search_words(text)
+    if not words:
+        return Q()
+    if (vendor or connection.vendor) == "postgresql":
+        # search_words() keeps letters and digits only, so no tsquery syntax reaches to_tsquery.
+        query = SearchQuery(" & ".join(f"{word}:*" for word in words), config="english", search_type="raw")
+        return Q(SearchVectorExact(StoredSearchVector(), query))
     condition = Q()
-    postgres = (vendor or connection.vendor) == "postgresql"
-    for word in search_words(text):
-        if postgres:
-            query = SearchQuery(f"{word}:*", config="english", search_type="raw")
-            in_event = SearchVectorExact(SearchVector("title", "summary", config="english"), query)
-            in_sources = Exists(Source.objects.filter(
-                SearchVectorExact(SearchVector("title", config="english"), query), event=OuterRef("pk")
-            ))
-            condition &= Q(in_event) | in_sources
-        else:
-            in_sources = Exists(Source.objects.filter(event=OuterRef("pk"), title__icontains=word))
-            condition &= Q(title__icontains=word) | Q(summary__icontains=word) | in_sources
+    for word in words:
+        in_sources = Exists(Source.objects.filter(event=OuterRef("pk"), title__icontains=word))
+        condition &= Q(title__icontains=word) | Q(summary__icontains=word) | in_sources
     return condition
 
 

@@ -37,8 +37,10 @@ def named_on_cards(sender, **kwargs):
 @receiver([post_save, post_delete], sender=EventOrganisation)
 @receiver([post_save, post_delete], sender=EventPerson)
 def part_of_a_card(sender, instance, **kwargs):
-    # A card shows its event's sources and links; moving updated_at moves the card's cache key.
+    # A card shows its event's sources and links; moving updated_at moves the card's cache key. Links and
+    # sources also change what filters and searches find, so cached counts, charts and pages go stale too.
     Event.objects.filter(pk=instance.event_id).update(updated_at=timezone.now())
+    forget_event_aggregates()
 
 
 @receiver([post_save, post_delete], sender=Event)

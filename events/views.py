@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from .cards import attach_cards, organisation_options
-from .charts import events_chart
+from .charts import chart_html
 from .feeds import describe
 from .forms import TimelineFilterForm
 from .models import Event, Lawsuit, LawsuitParty, Organisation, Person, UnionAgreement
@@ -97,7 +97,7 @@ def timeline(request):
             filters = None
     # The chart sits above the results; a "load more" fragment does not redraw it.
     if filters is not None and not (_is_partial(request) and request.GET.get("cursor")):
-        context["chart"] = events_chart(filters, subject=describe(filters))
+        context["chart"] = chart_html(filters, subject=describe(filters))
     if filters is None:
         status = 400
         filters = Filters()
@@ -133,7 +133,7 @@ def organisation_detail(request, slug):
         "organisation": organisation,
         "subsidiaries": subsidiaries,
         "filters": filters,
-        "chart": events_chart(filters, subject=organisation.name),
+        "chart": chart_html(filters, subject=organisation.name),
         "co_occurring": co_occurring_organisations(filters.organisation_ids),
     }
     context.update(_page_context(filters, query=query))
@@ -160,7 +160,7 @@ def person_detail(request, slug):
     query["person"] = person.slug
     affiliations = person.affiliations.select_related("organisation")
     context = {"person": person, "affiliations": affiliations, "filters": filters}
-    context["chart"] = events_chart(filters, subject=person.name)
+    context["chart"] = chart_html(filters, subject=person.name)
     context.update(_page_context(filters, query=query))
     return render(request, "events/person_detail.html", context)
 
@@ -181,7 +181,7 @@ def lawsuit_detail(request, slug):
     query = QueryDict(mutable=True)
     query["lawsuit"] = lawsuit.slug
     context = {"lawsuit": lawsuit, "parties": parties, "filters": filters}
-    context["chart"] = events_chart(filters, subject=lawsuit.case_name)
+    context["chart"] = chart_html(filters, subject=lawsuit.case_name)
     context.update(_page_context(filters, query=query))
     return render(request, "events/lawsuit_detail.html", context)
 
@@ -203,6 +203,6 @@ def agreement_detail(request, slug):
     query = QueryDict(mutable=True)
     query["agreement"] = agreement.slug
     context = {"agreement": agreement, "superseded_by": superseded_by, "filters": filters}
-    context["chart"] = events_chart(filters, subject=agreement.name)
+    context["chart"] = chart_html(filters, subject=agreement.name)
     context.update(_page_context(filters, query=query))
     return render(request, "events/agreement_detail.html", context)

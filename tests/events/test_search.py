@@ -78,12 +78,44 @@ def test_raw_query_syntax_in_the_search_box_is_harmless(client, events):
 
 
 @postgres_only
-def test_gin_indexes_exist_for_the_search():
+def test_one_gin_index_serves_the_search():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes"
-            " WHERE indexname IN ('event_search_fts', 'source_title_fts')"
+            " WHERE indexname IN ('event_search_vector', 'event_search_fts', 'source_title_fts')"
         )
         indexes = dict(cursor.fetchall())
-    assert set(indexes) == {"event_search_fts", "source_title_fts"}
-    assert all("USING gin" in d and "to_tsvector('english'" in d for d in indexes.values())
+    assert set(indexes) == {"event_search_vector"}
+    assert "USING gin (search_vector)" in indexes["event_search_vector"]
+
+
+@postgres_only
+def test_adding_editing_and_deleting_sources_keeps_the_search_current(events):
+    statement = Event.objects.get(title="Guild statement")
+    statement.sources.create(url="https://a.example.com/4", title="Residuals for synthetic performers")
+    assert found("residuals") == ["Guild statement"]
+    Source.objects.filter(url="https://a.example.com/4").update(title="Pension fund update")
+    assert found("residuals") == [] and found("pension") == ["Guild statement"]
+    Source.objects.filter(url="https://a.example.com/4").delete()
+    assert found("pension") == []
+    assert found("generative") == ["Guild statement"]  # the other source still counts
+
+
+@postgres_only
+def test_editing_an_event_and_moving_a_source_keep_the_search_current(events):
+    deal = Event.objects.get(title="Studio signs deal")
+    deal.summary = "Lionsgate licenses its library for dubbing."
+    deal.save()
+    assert found("dubbing") == ["Studio signs deal"] and found("runway") == []
+    Event.objects.filter(pk=deal.pk).update(title="Library licence")  # no signals, triggers still run
+    assert found("library licence") == ["Library licence"]
+    sora = Event.objects.get(title="OpenAI previews Sora")
+    Source.objects.filter(url="https://a.example.com/3").update(event=sora)
+    assert found("generative") == ["OpenAI previews Sora"]
+
+
+def test_search_inside_a_subquery_reads_the_subquerys_own_events(events):
+    from django.db.models import Exists, OuterRef
+
+    matching = Event.objects.published().filter(search_condition("lionsgate"), pk=OuterRef("pk"))
+    assert [e.title for e in Event.objects.filter(Exists(matching))] == ["Studio signs deal"]
