@@ -252,6 +252,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_ENABLED = env_bool("AXES_ENABLED", not TESTING)
 AXES_FAILURE_LIMIT = 5
+AXES_VERBOSE = False  # no banner on every management command
 AXES_COOLOFF_TIME = datetime.timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

@@ -130,6 +130,7 @@ class HealthFilter(admin.SimpleListFilter):
 
 @admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "__str__",
         "health",
