@@ -10,10 +10,19 @@ streamer, union, trade body, talent agency or production company, or entertainme
 `entities` is what `ingest.link` found: a list of `ingest.link.Entity` or of dicts with the same keys,
 `kind` ("organisation" or "person"), `id`, `name`, `org_kind` (an `Organisation.Kind` value, "" for
 people) and `count` (mentions). Only organisations decide a side; people count for neither.
+
+Speed: most rules cannot match most articles, and a case-insensitive regex costs a full scan of the
+text even when it finds nothing. So each pattern is analysed once, when the rules load, for the literal
+strings every match must start with ("ratif" for `\bratif(?:y|ies|...)`); a plain substring test on the
+lower-cased text (C's fast search) skips the regex when none occurs. The skip never changes a result:
+only a pattern whose every match begins with one of its prefixes gets a prefilter.
 """
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
+from re import _constants as sre
+from re import _parser as sre_parser
 
 from events.models import Event
 
@@ -28,9 +37,7 @@ class Classification:
     # Evidence for each side (organisation names, then keywords as written); empty when the side is absent.
     ai_side: list[str] = field(default_factory=list)
     entertainment_side: list[str] = field(default_factory=list)
-    matched_rules: list[str] = field(
-        default_factory=list
-    )  # "kind#n:title" or "kind#n:body" per rule that fired
+    matched_rules: list[str] = field(default_factory=list)  # "kind#n:title" or "kind#n:body" per rule that fired
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,11 @@ class _Rule:
     only_with_org_kinds: frozenset
     in_title: bool
     in_body: bool
+    prefixes: tuple | None  # see _literal_prefixes; None: always run the regex
+
+    @property
+    def case_sensitive(self):
+        return not self.regex.flags & re.IGNORECASE
 
 
 @dataclass(frozen=True)
@@ -49,15 +61,109 @@ class _Keyword:
     label: str
     weight: int
     regex: re.Pattern
+    prefixes: tuple | None
+
+    case_sensitive = _Rule.case_sensitive
 
 
 def _compile(pattern, case_sensitive, where):
     try:
         return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
     except re.error as exc:
-        raise ValueError(
-            f"ingest.rules: the pattern of {where} is not a valid regular expression: {exc}"
-        ) from exc
+        raise ValueError(f"ingest.rules: the pattern of {where} is not a valid regular expression: {exc}") from exc
+
+
+# --- Prefilter: literal prefixes every match must start with ---------------------------------------
+
+MAX_PREFIXES = 64  # more alternatives than this and the substring tests cost more than the regex
+# The only characters that re.IGNORECASE matches to an ASCII letter while str.lower() does not map them
+# to it (İ, dotless ı, long ſ); text holding one is mapped before the substring tests.
+_ODD_CASE = {0x130: "i", 0x131: "i", 0x17F: "s"}
+_ODD_CASE_RE = re.compile("[\u0130\u0131\u017f]")
+_ZERO_WIDTH = {sre.AT, sre.ASSERT, sre.ASSERT_NOT}
+
+
+def _sequence_prefixes(items):
+    """(prefixes, complete) for a parsed sequence: `complete` when the strings are whole matches of it."""
+    prefixes = {""}
+    for op, arg in items:
+        if op in _ZERO_WIDTH:
+            continue
+        if op is sre.LITERAL and arg < 128:
+            heads, complete = {chr(arg)}, True
+        elif op is sre.IN and arg and all(o is sre.LITERAL and a < 128 for o, a in arg):
+            heads, complete = {chr(a) for _, a in arg}, True
+        elif op is sre.SUBPATTERN and not (arg[1] or arg[2]):  # no inline flags inside
+            heads, complete = _sequence_prefixes(arg[3])
+        elif op is sre.BRANCH:
+            heads, complete = set(), True
+            for alternative in arg[1]:
+                branch, branch_complete = _sequence_prefixes(alternative)
+                heads |= branch
+                complete = complete and branch_complete
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and arg[0] >= 1:
+            heads, complete = _sequence_prefixes(arg[2])
+            complete = complete and arg[0] == arg[1] == 1
+        else:  # optional, repeated or any-character parts: the prefix ends here
+            return prefixes, False
+        combined = {prefix + head for prefix in prefixes for head in heads}
+        if len(combined) > MAX_PREFIXES:
+            return prefixes, False
+        prefixes = combined
+        if not complete:
+            return prefixes, False
+    return prefixes, True
+
+
+def _literal_prefixes(regex):
+    """The lower-cased literal strings one of which starts every match of `regex`, or None if some
+    match could start with anything (then the regex always runs)."""
+    try:
+        parsed = sre_parser.parse(regex.pattern, regex.flags)
+        prefixes, _ = _sequence_prefixes(list(parsed))
+    except RecursionError:
+        return None
+    if not prefixes or "" in prefixes:
+        return None
+    if not regex.flags & re.IGNORECASE:
+        return tuple(sorted(prefixes))
+    return tuple(sorted({prefix.lower() for prefix in prefixes}))
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A text with the lower-cased copy its prefilter tests read."""
+
+    raw: str
+    lower: str
+
+    @classmethod
+    def of(cls, text):
+        if not text.isascii() and _ODD_CASE_RE.search(text):
+            return cls(text, text.translate(_ODD_CASE).lower())
+        return cls(text, text.lower())
+
+
+def _may_match(compiled, text):
+    """False only when the regex certainly finds nothing in `text` (a _Text)."""
+    if compiled.prefixes is None:
+        return True
+    haystack = text.raw if compiled.case_sensitive else text.lower
+    return any(prefix in haystack for prefix in compiled.prefixes)
+
+
+def _count(compiled, text, cap=None):
+    """Matches of the regex in `text` (a _Text), counting at most `cap`."""
+    if not text.raw or not _may_match(compiled, text):
+        return 0
+    matches = compiled.regex.finditer(text.raw)
+    return sum(1 for _ in (matches if cap is None else islice(matches, cap)))
+
+
+def _search(compiled, text):
+    if not text.raw or not _may_match(compiled, text):
+        return None
+    return compiled.regex.search(text.raw)
 
 
 def _load_kind_rules(raw_rules):
@@ -71,15 +177,17 @@ def _load_kind_rules(raw_rules):
             raise ValueError(f"ingest.rules: `where` is title, body or both, not {where!r}.")
         numbers[kind] = numbers.get(kind, 0) + 1
         name = raw.get("name") or f"{kind}#{numbers[kind]}"
+        regex = _compile(raw["pattern"], raw.get("case_sensitive", False), f"rule {name}")
         loaded.append(
             _Rule(
                 name=name,
                 kind=kind,
                 weight=float(raw["weight"]),
-                regex=_compile(raw["pattern"], raw.get("case_sensitive", False), f"rule {name}"),
+                regex=regex,
                 only_with_org_kinds=frozenset(raw.get("only_with_org_kinds", ())),
                 in_title=where != "body",
                 in_body=where != "title",
+                prefixes=_literal_prefixes(regex),
             )
         )
     return loaded
@@ -89,10 +197,15 @@ def _load_keywords(raw_keywords, side):
     loaded = []
     for raw in raw_keywords:
         term = raw["term"]
-        regex = _compile(
-            rf"(?<!\w)(?:{term})(?!\w)", raw.get("case_sensitive", False), f"{side} keyword {term!r}"
+        regex = _compile(rf"(?<!\w)(?:{term})(?!\w)", raw.get("case_sensitive", False), f"{side} keyword {term!r}")
+        loaded.append(
+            _Keyword(
+                label=term,
+                weight=int(raw["weight"]),
+                regex=regex,
+                prefixes=_literal_prefixes(regex),
+            )
         )
-        loaded.append(_Keyword(label=term, weight=int(raw["weight"]), regex=regex))
     return loaded
 
 
@@ -116,13 +229,15 @@ def _organisations(entities):
 
 
 def score_kinds(title, text, org_kinds):
-    """{kind: score} and the names of the rules that fired."""
+    """{kind: score} and the names of the rules that fired. `title` and `text` are str or _Text."""
+    title = title if isinstance(title, _Text) else _Text.of(title)
+    text = text if isinstance(text, _Text) else _Text.of(text)
     scores, fired = {}, []
     for rule in KIND_RULES:
         if rule.only_with_org_kinds and not (rule.only_with_org_kinds & org_kinds):
             continue
-        in_title = len(rule.regex.findall(title)) if rule.in_title else 0
-        in_body = min(len(rule.regex.findall(text)), rules.BODY_MATCH_CAP) if rule.in_body else 0
+        in_title = _count(rule, title) if rule.in_title else 0
+        in_body = _count(rule, text, cap=rules.BODY_MATCH_CAP) if rule.in_body else 0
         if not (in_title or in_body):
             continue
         points = rule.weight * (in_title * rules.TITLE_MULTIPLIER + in_body)
@@ -144,7 +259,7 @@ def _side(org_names, keywords, title, text):
     """The evidence for one side, and whether it adds up to SIDE_THRESHOLD."""
     evidence, total = list(org_names), rules.STRONG * len(org_names)
     for keyword in keywords:
-        match = keyword.regex.search(title) or keyword.regex.search(text)
+        match = _search(keyword, title) or _search(keyword, text)
         if match:
             evidence.append(match.group(0))
             total += keyword.weight
@@ -153,7 +268,7 @@ def _side(org_names, keywords, title, text):
 
 def classify(title, text, entities=()):
     """Classify one article; see the module docstring for the shape of `entities`."""
-    title, text = title or "", text or ""
+    title, text = _Text.of(title or ""), _Text.of(text or "")
     organisations = _organisations(entities)
     org_kinds = {org_kind for _, org_kind, _ in organisations}
 
