@@ -1,8 +1,11 @@
 """Extraction: an article page's HTML in, its title, author, date, plain text and safe HTML out.
 
-trafilatura finds the body and the metadata (it asks htmldate for the date); when it finds no date we ask
-htmldate once more in its extensive mode, which reads the URL and the page's free text. The display HTML is
-built from trafilatura's cleaned body and then sanitised with nh3: no other HTML is ever kept.
+The page is parsed once. trafilatura finds the body; the metadata we keep (title, author, site name, date)
+comes from trafilatura's own metadata functions run on the same tree, in the order its `extract_metadata`
+runs them, without the parts we throw away (categories, tags, licence: a quarter of its cost). htmldate
+reads the date from the tree's cheap signals (meta tags, JSON-LD, time elements, the URL); only when
+those find nothing is it asked again in its extensive mode, which reads the page's free text. The display
+HTML is built from trafilatura's cleaned body and then sanitised with nh3: no other HTML is ever kept.
 
 Fingerprints for deduplication live here too: the same text or the same headline, normalised, hashes alike.
 """
@@ -13,11 +16,16 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
+from html import unescape
 
 import nh3
 import trafilatura
 from django.utils import timezone
+from htmldate import find_date
 from lxml import etree
+from trafilatura import metadata as trafilatura_metadata
+from trafilatura.utils import line_processing, load_html
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +78,12 @@ class ExtractedArticle:
     text: str
     html_sanitised: str
 
-    @property
+    # Computed once: the pipeline asks for them several times (dedupe, then the row).
+    @cached_property
     def content_hash(self):
         return content_hash(self.text)
 
-    @property
+    @cached_property
     def title_hash(self):
         return title_hash(self.title)
 
@@ -122,14 +131,56 @@ def _parse_date(value):
     return datetime.datetime(day.year, day.month, day.day, 12, tzinfo=datetime.UTC)
 
 
-def _htmldate_fallback(html, url):
+def _find_date(tree, url, *, extensive):
     try:
-        from htmldate import find_date
-
-        return find_date(html, url=url, original_date=True, extensive_search=True)
+        return find_date(tree, url=url, original_date=True, extensive_search=extensive)
     except Exception:  # htmldate is best-effort: a date we cannot find is no error
         logger.debug("htmldate found no date for %s", url, exc_info=True)
         return None
+
+
+def _clean_field(value):
+    """What trafilatura's Document.clean_and_trim does to a metadata string."""
+    if not isinstance(value, str):
+        return value
+    if len(value) > 10000:
+        value = value[:9999] + "…"
+    return line_processing(unescape(value))
+
+
+def _metadata(tree, url):
+    """Title, author, site name, URL and date of a parsed page: trafilatura's `extract_metadata` steps
+    for those fields, in its order, on our tree (htmldate copies the tree before cleaning it)."""
+    meta = trafilatura_metadata
+    document = meta.examine_meta(tree)
+    if document.author and " " not in document.author:
+        document.author = None
+    try:
+        document = meta.extract_meta_json(tree, document)
+    except Exception as exc:  # trafilatura's JSON-LD reader has bugs on odd markup; the rest still counts
+        logger.debug("JSON-LD metadata unreadable for %s: %s", url, exc)
+    if not document.title:
+        document.title = meta.extract_title(tree)
+    if not document.author:
+        document.author = meta.extract_author(tree)
+    if not document.url:
+        document.url = meta.extract_url(tree, url)
+    date = _find_date(tree, document.url, extensive=False)
+    sitename = document.sitename or meta.extract_sitename(tree)
+    if sitename:
+        sitename = sitename.lstrip("@")
+        if sitename and "." not in sitename and not sitename[0].isupper():
+            sitename = sitename.title()
+    elif document.url:
+        found = meta.META_URL.match(document.url)
+        sitename = found[1] if found else None
+    return {
+        "title": _clean_field(document.title),
+        "author": _clean_field(document.author),
+        "sitename": _clean_field(sitename),
+        "url": _clean_field(document.url),
+        "date": _clean_field(date),
+    }
 
 
 def _body_html(body):
@@ -152,25 +203,29 @@ def extract_article(html, *, url=None):
     if not html or not html.strip():
         raise ExtractionError("The page is empty.")
     try:
+        tree = load_html(html)
+        if tree is None:
+            raise ValueError("no HTML tree")
+        metadata = _metadata(tree, url)
+        # trafilatura works on its own copy of the tree, so the tree stays whole for the date fallback.
         document = trafilatura.bare_extraction(
-            html,
-            url=url,
-            with_metadata=True,
+            tree,
+            url=url or metadata["url"],
+            with_metadata=False,
             include_comments=False,
             include_tables=True,
             include_links=False,
             output_format="python",
-            date_extraction_params={"original_date": True, "extensive_search": False},
         )
     except Exception as exc:  # trafilatura raises assorted errors on hostile markup
         raise ExtractionError(f"The page could not be read as HTML ({type(exc).__name__}).") from exc
     if document is None or len((document.text or "").strip()) < MIN_TEXT_CHARS:
         raise ExtractionError("No article text was found on the page (too short, or not an article).")
-    published = _parse_date(document.date) or _parse_date(_htmldate_fallback(html, url))
+    published = _parse_date(metadata["date"]) or _parse_date(_find_date(tree, url, extensive=True))
     return ExtractedArticle(
-        title=(document.title or "").strip()[:500],
-        author=(document.author or "").strip()[:300],
-        publisher=(document.sitename or "").strip()[:200],
+        title=(metadata["title"] or "").strip()[:500],
+        author=(metadata["author"] or "").strip()[:300],
+        publisher=(metadata["sitename"] or "").strip()[:200],
         published_at=published,
         text=document.text.strip(),
         html_sanitised=sanitise_html(_body_html(document.body)),
