@@ -61,9 +61,11 @@ def find_existing(*canonicals, content_hash="", title_hash=""):
         match |= Q(content_hash=content_hash)
     if title_hash:
         match |= Q(title_hash=title_hash)
+    # Only the columns callers read: a stored article's text can run to megabytes.
     return (
         Article.objects.filter(match)
         .exclude(status__in=[Article.Status.FAILED, Article.Status.PENDING])
+        .only("id", "event_id")
         .order_by("id")
         .first()
     )
@@ -137,9 +139,7 @@ def _decode(content, encoding):
         return content.decode("utf-8", errors="replace")
 
 
-def ingest_html(
-    content, *, url, final_url=None, encoding=None, feed_id=None, run_id=None, published_hint=None
-):
+def ingest_html(content, *, url, final_url=None, encoding=None, feed_id=None, run_id=None, published_hint=None):
     """Take an article page already in hand (fetched, or a saved file) through extract → propose."""
     canonical = _safe_canonical(url)
     final_canonical = _safe_canonical(final_url) if final_url else canonical
@@ -219,27 +219,19 @@ def _store(extracted, *, url, canonical, final_canonical, final_url, feed_id):
         for name, value in fields.items():
             setattr(failed, name, value)
         failed.feed_id = failed.feed_id or feed_id
-        failed.save()
         article = failed
     else:
-        article = Article.objects.create(feed_id=feed_id, **fields)
-    link_feed(article.pk, feed_id)
-    return link_classify_propose(article)
+        article = Article(feed_id=feed_id, **fields)
+    return link_classify_propose(article, feed_id=feed_id)
 
 
-def link_classify_propose(article):
-    """Mentions, kind and relevance, then the event. Called inside the article's transaction."""
+def link_classify_propose(article, *, feed_id=None):
+    """Mentions, kind and relevance, then the event; saves the article. Called inside its transaction.
+
+    Linking and classifying need only the text, so they run before the row is written: a new article
+    is one INSERT (plus one UPDATE when it proposes or joins an event), not an INSERT and an UPDATE.
+    """
     entities = link_entities(f"{article.title}\n{article.text}")
-    Mention.objects.filter(article=article).delete()
-    Mention.objects.bulk_create(
-        Mention(
-            article=article,
-            organisation_id=e.id if e.kind == "organisation" else None,
-            person_id=e.id if e.kind == "person" else None,
-            count=e.count,
-        )
-        for e in entities
-    )
     verdict = classify(article.title, article.text, entities)
     article.kind_guess = verdict.kind
     article.kind_confidence = verdict.confidence
@@ -248,12 +240,30 @@ def link_classify_propose(article):
     article.relevance = min(1.0, evidence / 4) if verdict.relevant else 0.0
     if not verdict.relevant:
         article.status = Article.Status.IRRELEVANT
-        article.save()
+    new_row = article.pk is None
+    article.save()
+    if new_row and feed_id:  # a row created just now has no feed links yet: no get_or_create round trips
+        ArticleFeed.objects.create(article_id=article.pk, feed_id=feed_id)
+    else:
+        link_feed(article.pk, feed_id)
+    if not new_row:  # a reused failed or pending row: no mention of an earlier attempt survives
+        Mention.objects.filter(article=article).delete()
+    if entities:
+        Mention.objects.bulk_create(
+            Mention(
+                article=article,
+                organisation_id=e.id if e.kind == "organisation" else None,
+                person_id=e.id if e.kind == "person" else None,
+                count=e.count,
+            )
+            for e in entities
+        )
+    if not verdict.relevant:
         return Outcome(IRRELEVANT, article_id=article.pk)
     event, created = propose(article, verdict.kind, entities)
     article.event = event
     article.status = Article.Status.PROPOSED if created else Article.Status.LINKED
-    article.save()
+    article.save(update_fields=["event", "status", "updated_at"])
     return Outcome(NEW, article_id=article.pk, event_id=event.pk, event_created=created)
 
 
