@@ -59,14 +59,25 @@ def attach_cards(events):
     return events
 
 
-def organisation_options():
-    """Every organisation as an <option>, rendered once per version of the names (cached)."""
-    from .models import Organisation
+def page_versions():
+    """(events version, cards version) in one cache round trip: together they date every cached page.
 
-    key = f"events:organisation-options:{cards_version()}"
-    html = cache.get(key)
-    if html is None:
-        organisations = Organisation.objects.order_by("name").values_list("slug", "name")
-        html = render_to_string("events/_org_options.html", {"organisations": organisations})
-        cache.set(key, html, CARD_TIMEOUT)
+    The first moves when an event, a source or a link changes (queries.forget_event_aggregates), the
+    second when a name shown on cards changes (forget_cards).
+    """
+    from .queries import EVENTS_VERSION_KEY, events_version
+
+    found = cache.get_many([EVENTS_VERSION_KEY, VERSION_KEY])
+    events = found.get(EVENTS_VERSION_KEY) or events_version()
+    cards = found.get(VERSION_KEY) or cards_version()
+    return events, cards
+
+
+def popular_organisation_options(exclude=()):
+    """The most covered organisations as <option>s, by name, leaving out `exclude` (slugs shown as chosen)."""
+    from .queries import organisation_coverage
+
+    rows = organisation_coverage(max_age=300)["most_covered"]
+    organisations = [(slug, name) for slug, name in rows if slug not in exclude]
+    html = render_to_string("events/_org_options.html", {"organisations": organisations})
     return mark_safe(html)  # noqa: S308  (our own template, autoescaped)

@@ -141,6 +141,44 @@ def aggregate_cache_key(prefix, filters):
     return f"{prefix}:{events_version()}:{digest}"
 
 
+ORGANISATION_COVERAGE_KEY = "events:organisation-coverage"
+MOST_COVERED = 50
+
+
+def organisation_coverage(*, max_age):
+    """How much each organisation is covered, from one cached GROUP BY over every link.
+
+    {"counts": {organisation id: published events}, "most_covered": [(slug, name)] of the fifty with
+    most events, by name}. The query takes 1.6 s at a million events, so its result is cached: exact for
+    the current events version (organisation renames move it too), but after a change the last result
+    is served while it is under `max_age` seconds old, rather than recounting after every edit of an
+    ingest run.
+    """
+    import time
+
+    version_key = f"{ORGANISATION_COVERAGE_KEY}:{events_version()}"
+    coverage = cache.get(version_key)
+    if coverage is not None:
+        return coverage
+    latest = cache.get(f"{ORGANISATION_COVERAGE_KEY}:latest")
+    if latest is not None and time.time() - latest[0] < max_age:
+        return latest[1]
+    rows = list(
+        EventOrganisation.objects.filter(event__status=Event.Status.PUBLISHED)
+        .values("organisation_id", "organisation__slug", "organisation__name")
+        .annotate(n=Count("id")).order_by()
+        .values_list("organisation_id", "organisation__slug", "organisation__name", "n")
+    )
+    top = sorted(rows, key=lambda row: (-row[3], row[2]))[:MOST_COVERED]
+    coverage = {
+        "counts": {pk: n for pk, _, _, n in rows},
+        "most_covered": sorted(((slug, name) for _, slug, name, _ in top), key=lambda row: row[1]),
+    }
+    cache.set(version_key, coverage, 6 * 3600)
+    cache.set(f"{ORGANISATION_COVERAGE_KEY}:latest", (time.time(), coverage), 24 * 3600)
+    return coverage
+
+
 # --- Resolving the form into Filters --------------------------------------------------------------
 
 def _one(model, slug, what):

@@ -3,15 +3,21 @@
 Views are thin: they validate the query with TimelineFilterForm and ask queries.py for a page.
 """
 
+import hashlib
+from urllib.parse import urlencode
+
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
-from django.http import QueryDict
+from django.core.cache import cache
+from django.db.models import Prefetch
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from .cards import attach_cards, organisation_options
+from .cards import attach_cards, page_versions, popular_organisation_options
 from .charts import chart_html
 from .feeds import describe
 from .forms import TimelineFilterForm
@@ -22,11 +28,15 @@ from .queries import (
     Filters,
     co_occurring_organisations,
     group_by_month,
+    organisation_coverage,
     resolve_filters,
     suggest_organisations,
     timeline_page,
     with_subsidiaries,
 )
+
+
+RESULTS_TIMEOUT = 6 * 3600
 
 
 def _is_partial(request):
@@ -54,21 +64,49 @@ def _page_context(filters, *, cursor="", page_size=None, query=None):
     }
 
 
-def filter_choices():
-    """The organisations, people and kinds offered by the filter form."""
+def filter_choices(filters):
+    """The organisations and kinds offered by the filter form.
+
+    The plain select (the no-JavaScript path) lists the most covered organisations and the chosen ones,
+    not all of them: thousands of <option>s weighed 100 KB a page. "All organisations…" links to the
+    list, whose rows link to their filtered timeline; the type-ahead reaches every organisation.
+    """
+    chosen = {o.slug for o in filters.organisations}
     return {
-        "all_organisations": Organisation.objects.only("slug", "name").order_by("name"),
-        # Thousands of <option>s, rendered once and cached (the chosen ones are shown apart, selected).
-        "organisation_options": organisation_options(),
+        "organisation_options": popular_organisation_options(exclude=chosen),
         "kinds": Event.Kind.choices,
     }
+
+
+def _results_key(request, fragment):
+    """The cache key of the results fragment for this query: None when the query is too long to cache.
+
+    Pages are the same for everyone (no per-reader content in the fragment), so a fragment is keyed by
+    the query and by the versions that every change to events, their sources and links, or the names
+    shown on cards moves: a cached fragment is never stale, and old keys expire unread.
+    """
+    query = request.META.get("QUERY_STRING", "")
+    if len(query) > 2000:
+        return None
+    # Parameter order does not change the page; the order of repeated values (organisations) does.
+    normalised = urlencode(sorted(request.GET.lists()), doseq=True)
+    digest = hashlib.sha1(f"{fragment}?{normalised}".encode()).hexdigest()
+    events, cards = page_versions()
+    return f"events:results:{events}:{cards}:{digest}"
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def timeline(request):
+    partial = _is_partial(request)
+    # A "load more" fragment is the next page alone; everything else shows the results with the chart.
+    fragment = "page" if partial and request.GET.get("cursor") else "results"
+    key = _results_key(request, fragment)
+    cached = cache.get(key) if key else None
+    if cached is not None and partial:
+        return HttpResponse(cached)
     form = TimelineFilterForm(request.GET)
-    context = {"form": form, "errors": [], **filter_choices()}
+    context = {"form": form, "errors": []}
     status = 200
     filters = None
     if form.is_valid():
@@ -80,9 +118,9 @@ def timeline(request):
         for field, messages in form.errors.items():
             label = form.fields[field].label or field if field in form.fields else ""
             context["errors"].extend(f"{label}: {m}" if label else m for m in messages)
-    if filters is not None:
-        query = request.GET.copy()
-        query.pop("cursor", None)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    if filters is not None and cached is None:
         try:
             context.update(
                 _page_context(
@@ -95,17 +133,23 @@ def timeline(request):
         except FilterError as error:
             context["errors"].append(str(error))
             filters = None
-    # The chart sits above the results; a "load more" fragment does not redraw it.
-    if filters is not None and not (_is_partial(request) and request.GET.get("cursor")):
+    if filters is not None and cached is None and fragment == "results":
         context["chart"] = chart_html(filters, subject=describe(filters))
     if filters is None:
         status = 400
         filters = Filters()
     context["filters"] = filters
-    template = "events/timeline.html"
-    if _is_partial(request):
-        template += "#page" if request.GET.get("cursor") and status == 200 else "#results"
-    return render(request, template, context, status=status)
+    if cached is None:
+        if status != 200:
+            fragment = "results"  # errors show where the results go, even for a "load more" request
+        cached = render_to_string(f"events/timeline.html#{fragment}", context, request)
+        if status == 200 and key:
+            cache.set(key, cached, RESULTS_TIMEOUT)
+    if partial:
+        return HttpResponse(cached, status=status)
+    context.update(filter_choices(filters), results_html=mark_safe(cached))  # noqa: S308 (our template)
+    context.setdefault("output_query", output_query(query) if status == 200 else "")
+    return render(request, "events/timeline.html", context, status=status)
 
 
 @require_GET
@@ -114,12 +158,29 @@ def event_detail(request, slug):
     return render(request, "events/event_detail.html", {"event": event})
 
 
+ORGANISATIONS_PER_PAGE = 100
+
+
 @require_GET
 def organisation_list(request):
-    organisations = Organisation.objects.annotate(
-        event_count=Count("event_links", filter=Q(event_links__event__status=Event.Status.PUBLISHED))
-    ).select_related("parent")
-    return render(request, "events/organisation_list.html", {"organisations": organisations})
+    """Every organisation by name, a hundred a page, with its number of published events (cached)."""
+    try:
+        number = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        number = 1
+    start = (number - 1) * ORGANISATIONS_PER_PAGE
+    rows = list(
+        Organisation.objects.select_related("parent").order_by("name")[start : start + ORGANISATIONS_PER_PAGE + 1]
+    )
+    counts = organisation_coverage(max_age=300)["counts"]
+    for organisation in rows:
+        organisation.event_count = counts.get(organisation.pk, 0)
+    context = {
+        "organisations": rows[:ORGANISATIONS_PER_PAGE],
+        "previous_page": number - 1 if number > 1 else None,
+        "next_page": number + 1 if len(rows) > ORGANISATIONS_PER_PAGE else None,
+    }
+    return render(request, "events/organisation_list.html", context)
 
 
 @require_GET

@@ -96,14 +96,54 @@ def test_a_timeline_page_costs_the_same_queries_for_ten_or_a_hundred_events(clie
         assert counts[0] == counts[1] <= MAX_QUERIES + 3, params  # cold: the caches fill too
 
 
-def test_cached_cards_cost_no_relation_queries_on_the_second_visit(client, generated):
+def test_cached_cards_cost_no_relation_queries_on_another_page_showing_them(client, generated):
     htmx = {"HX-Request": "true"}
     queries_for(client, "/?page_size=50", **htmx)
-    _clear_own_cache_keys()
-    queries_for(client, "/?page_size=10", **htmx)  # caches the chart and organisation list, not the cards
-    first_visit = queries_for(client, "/?kind=&page_size=50", **htmx)
-    second_visit = queries_for(client, "/?kind=&page_size=50", **htmx)
-    assert second_visit == first_visit - 3  # organisations, people and sources: only for uncached cards
+    # The same events under another query: its own page and chart, but the cards come from the cache.
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/?page_size=50&date_from=1900-01-01", headers=htmx)
+    tables = " ".join(query["sql"] for query in captured)
+    assert captured and "events_source" not in tables and "events_eventperson" not in tables
+
+
+def test_a_partial_asked_again_is_served_from_the_cache_until_an_event_changes(client, generated):
+    htmx = {"HX-Request": "true"}
+    org = generated.first()
+    url = f"/?org={org.slug}&kind=deal"
+    first = client.get(url, headers=htmx).content
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url, headers=htmx).content
+    assert again == first and len(captured) == 0
+    event = Event.objects.published().order_by("-date", "-id").first()
+    event.title = "A headline nobody cached"
+    event.save()
+    assert "A headline nobody cached" in client.get("/", headers=htmx).content.decode()
+
+
+def test_the_filter_form_offers_the_most_covered_organisations_and_links_to_all_of_them(client, generated):
+    html = client.get("/").content.decode()
+    select = html[html.index('<select name="org"'):]
+    select = select[: select.index("</select>")]
+    assert 10 <= select.count("<option") <= 50 < generated.count()
+    assert 'href="/organisations/"' in html
+    rare = generated.last()
+    chosen = client.get(f"/?org={rare.slug}").content.decode()
+    assert f'<option value="{rare.slug}" selected>' in chosen
+
+
+def test_the_organisations_list_pages_a_hundred_by_name_with_cached_counts(client, generated):
+    first = client.get(reverse("events:organisations"))
+    assert len(first.context["organisations"]) == 100 and first.context["next_page"] == 2
+    names = [o.name for o in first.context["organisations"]]
+    assert names == sorted(names, key=str.casefold) or names == sorted(names)
+    last = client.get(reverse("events:organisations"), {"page": 3})
+    assert len(last.context["organisations"]) == 100 and last.context["next_page"] is None
+    busiest = max(first.context["organisations"], key=lambda o: o.event_count)
+    published = Event.objects.published().filter(organisation_links__organisation=busiest).count()
+    assert busiest.event_count == published > 0
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("events:organisations"), {"page": 2})
+    assert len(captured) == 1  # counts from the cache: the page of organisations alone
 
 
 def test_renaming_an_organisation_refreshes_the_cached_cards(client, generated):
