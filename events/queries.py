@@ -23,7 +23,7 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, RawSQL
 
 from .models import (
     Event,
@@ -368,35 +368,53 @@ def decode_cursor(cursor):
 MAX_LINK_BRANCHES = 24
 
 
+# Stands for the organisation in the one branch Django compiles; no row has a negative id.
+BRANCH_ORGANISATION = -7_777_777_777
+
+
 def _through_organisation_links(filters, after, limit):
     """The first `limit` events of `filters` after the keyset `after`, read through the links' own index.
 
     One branch per organisation walks event_org_timeline (organisation, event_date desc, event desc) and
-    stops after `limit` matches; the branches are one UNION ALL query. An event of two of the
-    organisations comes back twice, so the rows are de-duplicated and re-sorted here.
+    stops after `limit` matches; the branches are one UNION ALL inside the page's query, which keeps the
+    first `limit` distinct (date, id) of them and fetches those events by primary key: one query. Django
+    compiles the branch once, for a stand-in organisation, and each branch is that SQL with its own id
+    (compiling a branch per organisation, and building a model per branch row, cost more than the
+    database's work).
     """
     others = dataclasses.replace(filters, organisations=[], organisation_ids=frozenset())
-    branches = []
+    # Every condition on the link goes in one filter() call, so they all apply to the same join.
+    on_link = Q(organisation_links__organisation_id=BRANCH_ORGANISATION)
+    if filters.date_from:
+        on_link &= Q(organisation_links__event_date__gte=filters.date_from)
+    if filters.date_to:
+        on_link &= Q(organisation_links__event_date__lte=filters.date_to)
+    if after:
+        day, pk = after
+        # The plain `<=` is what the index can seek to; the OR then settles ties on the day.
+        on_link &= Q(organisation_links__event_date__lte=day) & (
+            Q(organisation_links__event_date__lt=day)
+            | Q(organisation_links__event_date=day, organisation_links__event_id__lt=pk)
+        )
+    branch = (
+        filtered_events(others, base=Event.objects.filter(on_link))
+        .order_by("-organisation_links__event_date", "-id")
+        .values_list("id", "organisation_links__event_date")[:limit]
+    )
+    sql, params = branch.query.sql_with_params()
+    slot = params.index(BRANCH_ORGANISATION)
+    union, union_params = [], []
     for organisation_id in sorted(filters.organisation_ids):
-        # Every condition on the link goes in one filter() call, so they all apply to the same join.
-        on_link = Q(organisation_links__organisation_id=organisation_id)
-        if filters.date_from:
-            on_link &= Q(organisation_links__event_date__gte=filters.date_from)
-        if filters.date_to:
-            on_link &= Q(organisation_links__event_date__lte=filters.date_to)
-        if after:
-            day, pk = after
-            # The plain `<=` is what the index can seek to; the OR then settles ties on the day.
-            on_link &= Q(organisation_links__event_date__lte=day) & (
-                Q(organisation_links__event_date__lt=day)
-                | Q(organisation_links__event_date=day, organisation_links__event_id__lt=pk)
-            )
-        branch = filtered_events(others, base=Event.objects.filter(on_link))
-        branches.append(branch.select_related("lawsuit", "agreement").order_by(
-            "-organisation_links__event_date", "-id")[:limit])
-    query = branches[0] if len(branches) == 1 else branches[0].union(*branches[1:], all=True)
-    unique = {event.pk: event for event in query}
-    return sorted(unique.values(), key=lambda event: (event.date, event.pk), reverse=True)[:limit]
+        union.append(f"({sql})")
+        union_params += [*params[:slot], organisation_id, *params[slot + 1:]]
+    page = RawSQL(
+        f"SELECT id FROM (SELECT DISTINCT id, day FROM ({' UNION ALL '.join(union)}) AS branches (id, day)"
+        " ORDER BY day DESC, id DESC LIMIT %s) AS page",
+        [*union_params, limit],
+    )
+    return list(
+        Event.objects.filter(pk__in=page).select_related("lawsuit", "agreement").order_by("-date", "-id")
+    )
 
 
 def timeline_page(filters, *, cursor="", page_size=25, prefetch=True):
