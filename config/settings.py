@@ -169,6 +169,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
+# Celery's Django fixup otherwise closes the database connection around every task (a new PostgreSQL
+# connection per article); reused, it is checked before each task and dropped after any failure or
+# retry, like a web request's (ingest.tasks), and closed after CONN_MAX_AGE anyway.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # Redis redelivers an unacknowledged task after this many seconds. It must exceed the hard time limit
 # (so a running task is never handed to a second worker) and every countdown or retry delay we use.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}

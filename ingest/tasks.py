@@ -10,12 +10,18 @@ PENDING row (`enqueue_article`), and `requeue_pending_articles`, run on every be
 
 The longest retry delay (retry_backoff_max) stays far below the Redis visibility timeout
 (CELERY_BROKER_TRANSPORT_OPTIONS, an hour): Redis would otherwise redeliver the waiting task again and again.
+
+Database connections are reused from task to task (CELERY_DB_REUSE_MAX; a new PostgreSQL connection per
+article cost more than linking and classifying it), with a web request's safeguards: before each task
+a connection that saw an error or outlived CONN_MAX_AGE is dropped and a reused one is health-checked
+(CONN_HEALTH_CHECKS), and after a task that failed or is retried every connection is closed, since an
+interrupted query (a time limit, a lost server) can leave one that only looks usable.
 """
 
 import logging
 
-from celery import shared_task
-from django.db import InterfaceError, OperationalError, transaction
+from celery import shared_task, signals
+from django.db import InterfaceError, OperationalError, close_old_connections, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
@@ -184,3 +190,21 @@ def poll_due_feeds():
             poll_feed.delay_on_commit(feed_id)
     requeue_pending_articles()
     return len(due)
+
+
+def _in_worker(request):
+    # An eager task runs inside its caller's request or transaction: its connection is not ours to close.
+    return request is not None and not getattr(request, "is_eager", False)
+
+
+@signals.task_prerun.connect
+def check_connections_before_task(sender=None, **kwargs):
+    if _in_worker(getattr(sender, "request", None)):
+        close_old_connections()
+
+
+@signals.task_failure.connect
+@signals.task_retry.connect
+def close_connections_after_error(sender=None, request=None, **kwargs):
+    if _in_worker(request if request is not None else getattr(sender, "request", None)):
+        connections.close_all()

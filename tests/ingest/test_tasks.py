@@ -176,3 +176,34 @@ def test_a_worker_killed_mid_article_leaves_no_half_rows_and_the_task_runs_again
     assert Article.objects.count() == 1 and Event.objects.count() == 1
     assert Mention.objects.filter(article=Article.objects.get()).count() >= 8
     assert len(local_server.requests_to("/slow-sora")) == 2
+
+
+def _worker_backends():
+    """PostgreSQL backends on the test database other than this test's own connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def test_a_worker_keeps_its_database_connection_between_articles_and_drops_it_after_a_retry(
+    workers, local_server
+):
+    local_server.serve("/story-1", plain_article(1))
+    local_server.serve("/story-2", plain_article(2))
+    local_server.serve("/flaky", b"busy", status=500)
+    workers()
+
+    tasks.ingest_article.delay(url=local_server.url("/story-1"))
+    assert wait_until(lambda: Article.objects.filter(url=local_server.url("/story-1")).exists(), WORK_TIMEOUT)
+    first = _worker_backends()
+    assert first, "the worker closed its connection after the task"
+    tasks.ingest_article.delay(url=local_server.url("/story-2"))
+    assert wait_until(lambda: Article.objects.filter(url=local_server.url("/story-2")).exists(), WORK_TIMEOUT)
+    assert _worker_backends() == first
+
+    # A 500 is transient: the task is retried, and the connection it used is not trusted again.
+    tasks.ingest_article.delay(url=local_server.url("/flaky"))
+    assert wait_until(lambda: not (first & _worker_backends()), WORK_TIMEOUT)
+    assert Article.objects.get(url=local_server.url("/flaky")).status == Article.Status.FAILED
