@@ -64,6 +64,18 @@ def _page_context(filters, *, cursor="", page_size=None, query=None):
     }
 
 
+def _entity_timeline(request, filters, query):
+    """An entity page's first timeline page, as cached HTML (same key scheme as the timeline's results)."""
+    digest = hashlib.sha1(f"entity?{query.urlencode()}".encode()).hexdigest()
+    events, cards = page_versions()
+    key = f"events:results:{events}:{cards}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("events/timeline.html#page", _page_context(filters, query=query), request)
+        cache.set(key, html, RESULTS_TIMEOUT)
+    return {"page_html": mark_safe(html), "output_query": output_query(query)}  # noqa: S308 (our template)
+
+
 def filter_choices(filters):
     """The organisations and kinds offered by the filter form.
 
@@ -197,7 +209,7 @@ def organisation_detail(request, slug):
         "chart": chart_html(filters, subject=organisation.name),
         "co_occurring": co_occurring_organisations(filters.organisation_ids),
     }
-    context.update(_page_context(filters, query=query))
+    context.update(_entity_timeline(request, filters, query))
     return render(request, "events/organisation_detail.html", context)
 
 
@@ -222,7 +234,7 @@ def person_detail(request, slug):
     affiliations = person.affiliations.select_related("organisation")
     context = {"person": person, "affiliations": affiliations, "filters": filters}
     context["chart"] = chart_html(filters, subject=person.name)
-    context.update(_page_context(filters, query=query))
+    context.update(_entity_timeline(request, filters, query))
     return render(request, "events/person_detail.html", context)
 
 
@@ -243,7 +255,7 @@ def lawsuit_detail(request, slug):
     query["lawsuit"] = lawsuit.slug
     context = {"lawsuit": lawsuit, "parties": parties, "filters": filters}
     context["chart"] = chart_html(filters, subject=lawsuit.case_name)
-    context.update(_page_context(filters, query=query))
+    context.update(_entity_timeline(request, filters, query))
     return render(request, "events/lawsuit_detail.html", context)
 
 
@@ -265,5 +277,5 @@ def agreement_detail(request, slug):
     query["agreement"] = agreement.slug
     context = {"agreement": agreement, "superseded_by": superseded_by, "filters": filters}
     context["chart"] = chart_html(filters, subject=agreement.name)
-    context.update(_page_context(filters, query=query))
+    context.update(_entity_timeline(request, filters, query))
     return render(request, "events/agreement_detail.html", context)
