@@ -28,6 +28,17 @@ def test_the_domain_never_imports_the_pipeline():
     assert offenders == []
 
 
+def test_no_template_comment_spans_lines():
+    # Django's {# #} comments end at the line's end: a second line would be shown to readers.
+    broken = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "templates").rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert broken == []
+
+
 def _compose_command():
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         return ["docker", "compose"]
