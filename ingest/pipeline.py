@@ -53,18 +53,25 @@ def link_feed(article_id, feed_id):
         ArticleFeed.objects.get_or_create(article_id=article_id, feed_id=feed_id)
 
 
-def find_existing(*canonicals, content_hash="", title_hash=""):
-    """An article already stored under one of these canonical URLs or fingerprints, failed and pending
-    ones aside (those are placeholders the article replaces)."""
+PLACEHOLDERS = [Article.Status.FAILED, Article.Status.PENDING]
+
+
+def _same_article(canonicals, content_hash="", title_hash=""):
     match = Q(canonical_url__in=[c for c in canonicals if c])
     if content_hash:
         match |= Q(content_hash=content_hash)
     if title_hash:
         match |= Q(title_hash=title_hash)
+    return match
+
+
+def find_existing(*canonicals, content_hash="", title_hash=""):
+    """An article already stored under one of these canonical URLs or fingerprints, failed and pending
+    ones aside (those are placeholders the article replaces)."""
     # Only the columns callers read: a stored article's text can run to megabytes.
     return (
-        Article.objects.filter(match)
-        .exclude(status__in=[Article.Status.FAILED, Article.Status.PENDING])
+        Article.objects.filter(_same_article(canonicals, content_hash, title_hash))
+        .exclude(status__in=PLACEHOLDERS)
         .only("id", "event_id")
         .order_by("id")
         .first()
@@ -152,13 +159,14 @@ def ingest_html(content, *, url, final_url=None, encoding=None, feed_id=None, ru
     if extracted.published_at is None and published_hint:
         extracted.published_at = _parse_hint(published_hint)
     try:
-        outcome = _store(
+        return _store(
             extracted,
             url=url,
             canonical=canonical,
             final_canonical=final_canonical,
             final_url=final_url or url,
             feed_id=feed_id,
+            run_id=run_id,
         )
     except IntegrityError:
         # Another task stored the same article between our check and our insert: theirs stands.
@@ -168,9 +176,8 @@ def ingest_html(content, *, url, final_url=None, encoding=None, feed_id=None, ru
         if existing is None:
             raise
         link_feed(existing.pk, feed_id)
-        outcome = Outcome(DUPLICATE, article_id=existing.pk, event_id=existing.event_id)
-    count_in_run(run_id, outcome.result)
-    return outcome
+        count_in_run(run_id, DUPLICATE)
+        return Outcome(DUPLICATE, article_id=existing.pk, event_id=existing.event_id)
 
 
 def _parse_hint(value):
@@ -182,13 +189,29 @@ def _parse_hint(value):
 
 
 @transaction.atomic
-def _store(extracted, *, url, canonical, final_canonical, final_url, feed_id):
-    existing = find_existing(
-        canonical, final_canonical, content_hash=extracted.content_hash, title_hash=extracted.title_hash
+def _store(extracted, *, url, canonical, final_canonical, final_url, feed_id, run_id=None):
+    outcome = _write(
+        extracted, url=url, canonical=canonical, final_canonical=final_canonical, final_url=final_url, feed_id=feed_id
     )
-    if existing is not None:
-        link_feed(existing.pk, feed_id)
-        return Outcome(DUPLICATE, article_id=existing.pk, event_id=existing.event_id)
+    # In the article's transaction: as durable as the article, and no separate round trip of its own.
+    count_in_run(run_id, outcome.result)
+    return outcome
+
+
+def _write(extracted, *, url, canonical, final_canonical, final_url, feed_id):
+    # One query finds both a stored copy (by URL or fingerprint) and a failed or pending row for this URL.
+    candidates = list(
+        Article.objects.filter(
+            _same_article((canonical, final_canonical), extracted.content_hash, extracted.title_hash)
+            | Q(canonical_url__in={canonical, final_canonical}, status__in=PLACEHOLDERS)
+        )
+        .order_by("id")
+        .values_list("id", "event_id", "status", "canonical_url")
+    )
+    for article_id, event_id, status, _ in candidates:
+        if status not in PLACEHOLDERS:
+            link_feed(article_id, feed_id)
+            return Outcome(DUPLICATE, article_id=article_id, event_id=event_id)
     fields = {
         "url": url[:2000],
         "canonical_url": final_canonical,
@@ -205,15 +228,12 @@ def _store(extracted, *, url, canonical, final_canonical, final_url, feed_id):
         "error": "",
     }
     # A failure recorded earlier for this URL, or its pending placeholder, becomes the article (locked: a
-    # racing task waits here).
+    # racing task waits here, and finds it no longer a placeholder if the other task stored the article).
+    placeholders = [article_id for article_id, _, _, url_key in candidates if url_key in {canonical, final_canonical}]
     failed = (
-        Article.objects.select_for_update()
-        .filter(
-            canonical_url__in={canonical, final_canonical},
-            status__in=[Article.Status.FAILED, Article.Status.PENDING],
-        )
-        .order_by("id")
-        .first()
+        Article.objects.select_for_update().filter(pk__in=placeholders, status__in=PLACEHOLDERS).order_by("id").first()
+        if placeholders
+        else None
     )
     if failed is not None:
         for name, value in fields.items():

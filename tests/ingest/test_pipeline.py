@@ -124,6 +124,22 @@ def test_an_irrelevant_article_is_kept_and_marked_and_never_becomes_an_event(db)
     assert not Event.objects.exists()
 
 
+def test_a_new_irrelevant_article_costs_one_lookup_one_insert_and_the_run_counter(db, django_assert_num_queries):
+    page = (
+        "<html><head><title>Local bakery wins a prize for its sourdough loaves</title></head><body><article>"
+        + "".join(f"<p>The bakery on the high street won prize number {n} for its sourdough.</p>" for n in range(10))
+        + "</article></body></html>"
+    )
+    run = IngestRun.objects.create(kind=IngestRun.Kind.FILE)
+    pipeline.link_entities("warm the alias matcher")  # its registry queries are once per process, not per article
+    # BEGIN, the duplicate/placeholder lookup, INSERT, the run counter, COMMIT: in one transaction.
+    with django_assert_num_queries(5):
+        outcome = pipeline.ingest_html(page, url="https://news.example.com/bakery", run_id=run.pk)
+    assert outcome.result == "irrelevant"
+    run.refresh_from_db()
+    assert run.irrelevant_count == 1
+
+
 def test_a_relevant_article_joins_a_matching_event_as_a_source(registry, seed_page):
     organisations, _ = registry
     first = pipeline.ingest_html(seed_page, url=SEED_URL)
