@@ -1,11 +1,15 @@
 """Classification: the kind of event an article reports, with a confidence, and whether it is in scope."""
 
+import re
+import string
+import sys
 from pathlib import Path
 
 import pytest
 
 from events.models import Event
 from ingest import classify as classify_module
+from ingest import rules
 from ingest.classify import Classification, classify
 from ingest.link import Entity
 
@@ -238,3 +242,81 @@ def test_a_rule_for_an_unknown_kind_is_refused_with_a_clear_error():
 def test_a_broken_pattern_is_refused_with_a_clear_error():
     with pytest.raises(ValueError, match="not a valid regular expression"):
         classify_module._load_kind_rules([{"kind": "deal", "weight": 1, "pattern": "(deal"}])
+
+
+# --- The fast paths (prefilter, lower-cased twins) change speed, never results -----------------------
+
+
+def _plain_score_and_evidence(title, text, org_kinds):
+    """What classify computes, the slow way: every rule's own regex, on the text as written."""
+    scores, fired = {}, []
+    for rule in classify_module.KIND_RULES:
+        if rule.only_with_org_kinds and not (rule.only_with_org_kinds & org_kinds):
+            continue
+        in_title = len(rule.regex.findall(title)) if rule.in_title else 0
+        in_body = min(len(rule.regex.findall(text)), rules.BODY_MATCH_CAP) if rule.in_body else 0
+        if in_title or in_body:
+            points = rule.weight * (in_title * rules.TITLE_MULTIPLIER + in_body)
+            scores[rule.kind] = scores.get(rule.kind, 0.0) + points
+            fired.append(f"{rule.name}:{'title' if in_title else 'body'}")
+    evidence = []
+    for keyword in classify_module.AI_KEYWORDS + classify_module.ENTERTAINMENT_KEYWORDS:
+        match = keyword.regex.search(title) or keyword.regex.search(text)
+        evidence.append(match.group(0) if match else None)
+    return scores, fired, evidence
+
+
+def _fast_score_and_evidence(title, text, org_kinds):
+    title, text = classify_module._Text.of(title), classify_module._Text.of(text)
+    scores, fired = classify_module.score_kinds(title, text, org_kinds)
+    evidence = [
+        classify_module._search(keyword, title) or classify_module._search(keyword, text)
+        for keyword in classify_module.AI_KEYWORDS + classify_module.ENTERTAINMENT_KEYWORDS
+    ]
+    return scores, fired, evidence
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda s: s,
+        str.upper,
+        str.swapcase,
+        # The characters re.IGNORECASE matches to ASCII letters but str.lower() does not map to them.
+        lambda s: s.replace("i", "\u0131").replace("I", "\u0130").replace("s", "\u017f"),
+        lambda s: s.replace("k", "\u212a").replace("'", "\u2019").replace("-", "\u2011"),
+    ],
+)
+def test_the_fast_paths_score_and_quote_exactly_what_the_plain_regexes_do(variant):
+    texts = [(title, body) for _, title, body, _ in ARTICLES] + [
+        ("OpenAI courts Hollywood with its Sora video generator", SEED_ARTICLE.read_text())
+    ]
+    for title, body in texts:
+        for org_kinds in (set(), {"union"}):
+            title_v, body_v = variant(title), variant(body)
+            assert _fast_score_and_evidence(title_v, body_v, org_kinds) == _plain_score_and_evidence(
+                title_v, body_v, org_kinds
+            )
+
+
+def test_lower_casing_keeps_every_character_matching_as_re_ignorecase_does():
+    """The lower-cased twins rely on this for every code point (Unicode tables change with Python)."""
+    odd = classify_module._ODD_CASE
+    word, space, digit = re.compile(r"\w"), re.compile(r"\s"), re.compile(r"\d")
+    letters = {letter: re.compile(letter, re.IGNORECASE) for letter in string.ascii_lowercase}
+    any_letter = re.compile("[a-z]", re.IGNORECASE)
+    wrong = []
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        low = char.translate(odd).lower()
+        if len(low) != 1 or any(bool(c.match(char)) != bool(c.match(low)) for c in (word, space, digit)):
+            wrong.append(hex(code))
+        elif code < 128 and not char.isalpha():
+            if low != char:
+                wrong.append(hex(code))
+        elif code < 128 or low.isascii() or any_letter.match(char):
+            if any(bool(pattern.fullmatch(char)) != (low == letter) for letter, pattern in letters.items()):
+                wrong.append(hex(code))
+    assert wrong == []
