@@ -29,6 +29,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -162,8 +163,8 @@ def load_average():
 # --- Floor -----------------------------------------------------------------------------------------
 
 
-def floor_main(limit):
-    """Bare trafilatura.extract over the pages, in a fresh process set up like the worker; prints JSON."""
+def floor_main(limit, output):
+    """Bare trafilatura.extract over the pages, in a fresh process set up like the worker; JSON to `output`."""
     import django
 
     django.setup()
@@ -178,18 +179,19 @@ def floor_main(limit):
     cpu, started = time.process_time(), time.perf_counter()
     texts = {page_id: trafilatura.extract(html.decode("utf-8", "replace")) or "" for page_id, html in pages.items()}
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(json.dumps({"wall": wall, "cpu": cpu, "texts": texts}))
+    Path(output).write_text(json.dumps({"wall": wall, "cpu": cpu, "texts": texts}))
 
 
 def run_floor(limit):
-    output = subprocess.run(
-        [sys.executable, __file__, "--floor"] + ([f"--limit={limit}"] if limit else []),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "floor.json"
+        subprocess.run(
+            [sys.executable, __file__, f"--floor={output}"] + ([f"--limit={limit}"] if limit else []),
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return json.loads(output.read_text())
 
 
 # --- Stage timing (in process) ---------------------------------------------------------------------
@@ -252,14 +254,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None, help="Use only the first N pages.")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DAILIES_TESTING", "1")
     if args.worker:
         return worker_main(args.worker)
     if args.floor:
-        return floor_main(args.limit)
+        return floor_main(args.limit, args.floor)
     if not CORPUS.is_dir():
         sys.exit(f"{CORPUS} is absent: this benchmark needs the shared corpora.")
     if not os.environ.get("CELERY_BROKER_URL"):
