@@ -44,6 +44,8 @@ def real_entries():
     if os.environ.get("DATABASE_URL"):
         try:
             os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+            # Test settings (as bench/ingest.py uses): no secret key or allowed hosts needed to read the registry.
+            os.environ.setdefault("DAILIES_TESTING", "1")
             import django
 
             django.setup()
