@@ -147,6 +147,7 @@ def peak_rss_mb(pids):
 
 FRESH_PATHS = 20_000  # distinct URLs per "page not cached" endpoint: more than a run requests
 WARM = {}  # label -> the paths the warm-up pass fetches instead of the measured ones
+LOAD = []  # the machine's 1-minute load average at the start and the end of the run
 
 
 def build_endpoints(args):
@@ -215,6 +216,7 @@ def build_endpoints(args):
         "partial / one org, deep page": (org_deep or deep, True),
         "search / partial": ([qs(q=rng.choice(words)) for _ in range(n)], True),
         "organisation page": ([f"/organisations/{some_org()}/" for _ in range(n)], False),
+        "organisations list": ([f"/organisations/?page={page}" for page in range(1, 21)], False),
     }
     # The same filters again, each request with a parameter never seen before: the cached results
     # fragment misses, so these measure what a new query costs (the page query, the cards from their
@@ -359,6 +361,7 @@ def main():
     args = parser.parse_args()
 
     env = bench_environment(args)
+    LOAD.append(os.getloadavg()[0])
     ensure_database(args, env)
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -398,10 +401,12 @@ def main():
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    LOAD.append(os.getloadavg()[0])
     floor = database_floor(args, env)
     for label, (p50, p95, p99) in floor.items():
         print(f"{label:38} p50 {p50:7.1f}  p95 {p95:7.1f}  p99 {p99:7.1f} ms")
-    print(f"peak RSS of a gunicorn worker: {rss:.0f} MB")
+    print(f"peak RSS of a gunicorn worker: {rss:.0f} MB; load average {LOAD[0]:.1f} at the start, {LOAD[-1]:.1f} "
+          "at the end")
     if args.record:
         record(args, rows, floor, rss)
 
@@ -411,7 +416,9 @@ def record(args, rows, floor, rss):
         f"Run {stamp()} on {machine()}; `bench/web.py --events {args.events:,} --requests {args.requests} "
         f"--duration {args.duration}`: gunicorn {args.workers} sync workers, PostgreSQL and Redis on "
         "loopback, "
-        f"wrk with {args.clients} connections, DEBUG off.",
+        f"wrk with {args.clients} connections, DEBUG off. Load average (1 min) {LOAD[0]:.1f} at the start, "
+        f"{LOAD[-1]:.1f} at the end: the machine is shared, so read the ratios to the floors rather than "
+        "the absolute figures.",
         "",
         "| endpoint | p50 ms | p95 ms | p99 ms | req/s (16 clients) | share of bare | SQL queries |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -9,7 +9,6 @@ kinds of <rect> plus the data table took ~10 ms a request to render). Colours co
 
 import dataclasses
 import datetime
-
 import hashlib
 
 from django.core.cache import cache

@@ -35,7 +35,6 @@ from .queries import (
     with_subsidiaries,
 )
 
-
 RESULTS_TIMEOUT = 6 * 3600
 
 
