@@ -8,8 +8,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import (
-    AIProvision,
     Affiliation,
+    AIProvision,
     Event,
     EventOrganisation,
     EventPerson,

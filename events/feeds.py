@@ -11,8 +11,8 @@ import datetime
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from django.views.decorators.http import require_GET
 
 from .models import Event, web_url

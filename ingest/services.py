@@ -90,10 +90,11 @@ def ingest_feed_file(path, *, feed_url=None, name=""):
         page = _local_page(entry, path.parent)
         if page is None:
             # feedparser has sanitised the entry content; extraction then keeps only nh3-cleaned HTML.
-            page = f"<html><head><title>{escape(entry.title)}</title></head><body><article>{entry.html}</article></body></html>"
-        pipeline.ingest_html(
-            page, url=entry.url, feed_id=feed.pk, run_id=run.pk, published_hint=entry.published
-        )
+            page = (
+                f"<html><head><title>{escape(entry.title)}</title></head>"
+                f"<body><article>{entry.html}</article></body></html>"
+            )
+        pipeline.ingest_html(page, url=entry.url, feed_id=feed.pk, run_id=run.pk, published_hint=entry.published)
     run.refresh_from_db()
     run.finish(error=result.error)
     return run
@@ -112,9 +113,7 @@ def poll_due_feeds_now(*, everything=False):
         result = feeds.poll_feed(feed)
         for entry in result.new_entries:
             try:
-                pipeline.ingest_url(
-                    entry.url, feed_id=feed.pk, run_id=result.run_id, published_hint=entry.published
-                )
+                pipeline.ingest_url(entry.url, feed_id=feed.pk, run_id=result.run_id, published_hint=entry.published)
             except FetchError as exc:  # transient; stored on the article, tried again on a later poll
                 logger.info("transient failure for %s: %s", entry.url, exc.message)
         done.append((feed, result))

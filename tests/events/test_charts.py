@@ -30,11 +30,12 @@ def chart_html(response):
 
 
 def assert_accessible_chart(html):
-    assert re.search(r'<svg class="chart-svg" viewBox="0 0 \d+ \d+" role="img" aria-labelledby="chart-title chart-desc"',
-                     html)
+    assert re.search(
+        r'<svg class="chart-svg" viewBox="0 0 \d+ \d+" role="img" aria-labelledby="chart-title chart-desc"', html
+    )
     assert '<title id="chart-title">Events per month' in html
     assert '<desc id="chart-desc">' in html
-    assert '<table' in html and "<caption>" in html
+    assert "<table" in html and "<caption>" in html
     assert "style=" not in html  # colours come from classes, so the CSP can forbid inline styles
 
 
@@ -55,11 +56,13 @@ def test_counts_per_month_and_kind_take_one_query(openai):
 
 
 def test_bars_stack_by_kind_and_empty_months_keep_their_place():
-    chart = build_chart({
-        (datetime.date(2024, 1, 1), "deal"): 2,
-        (datetime.date(2024, 1, 1), "lawsuit_filed"): 1,
-        (datetime.date(2024, 3, 1), "deal"): 4,
-    })
+    chart = build_chart(
+        {
+            (datetime.date(2024, 1, 1), "deal"): 2,
+            (datetime.date(2024, 1, 1), "lawsuit_filed"): 1,
+            (datetime.date(2024, 3, 1), "deal"): 4,
+        }
+    )
     assert [b.label for b in chart["bars"]] == ["Jan 2024", "Feb 2024", "Mar 2024"]
     assert [b.total for b in chart["bars"]] == [3, 0, 4]
     january = chart["bars"][0]
@@ -138,7 +141,7 @@ def test_organisation_page_lists_the_organisations_it_appears_with_most(client, 
     assert [(o.name, o.shared) for o in co[:2]] == [("Microsoft", 2), ("A Studio", 1)]  # ties by name
     assert "OpenAI" not in [o.name for o in co]
     html = response.content.decode()
-    assert 'Often appears with' in html
+    assert "Often appears with" in html
     assert f'<a class="chip org" href="{microsoft.get_absolute_url()}">Microsoft <small>2 events</small></a>' in html
 
 

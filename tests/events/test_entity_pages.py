@@ -37,7 +37,9 @@ def test_person_page_lists_affiliations_and_events(client, openai):
 
 
 def test_lawsuit_page_shows_court_docket_parties_and_its_docket_timeline(client, openai):
-    lawsuit = LawsuitFactory(case_name="Authors v. OpenAI", docket_number="1:23-cv-08292", claims="Copyright infringement")
+    lawsuit = LawsuitFactory(
+        case_name="Authors v. OpenAI", docket_number="1:23-cv-08292", claims="Copyright infringement"
+    )
     LawsuitParty.objects.create(lawsuit=lawsuit, organisation=openai, side="defendant")
     EventFactory(title="Complaint filed", lawsuit=lawsuit, kind="lawsuit_filed")
     html = client.get(lawsuit.get_absolute_url()).content.decode()
@@ -53,12 +55,23 @@ def test_lawsuit_list_shows_status(client):
 
 def test_agreement_page_shows_vote_dates_and_ai_provisions(client, sag_aftra):
     agreement = UnionAgreementFactory(
-        name="2023 TV/Theatrical Contract", union=sag_aftra, status="ratified", votes_for=78,
-        votes_against=22, ratified_on=datetime.date(2023, 12, 5),
+        name="2023 TV/Theatrical Contract",
+        union=sag_aftra,
+        status="ratified",
+        votes_for=78,
+        votes_against=22,
+        ratified_on=datetime.date(2023, 12, 5),
     )
     agreement.provisions.create(title="Digital replicas", text="Consent and compensation are required.")
     html = client.get(agreement.get_absolute_url()).content.decode()
-    for text in ["Ratified", "78 for", "78.0% in favour", "5 December 2023", "Digital replicas", "Consent and compensation"]:
+    for text in [
+        "Ratified",
+        "78 for",
+        "78.0% in favour",
+        "5 December 2023",
+        "Digital replicas",
+        "Consent and compensation",
+    ]:
         assert text in html
     assert "Ratified" in client.get("/agreements/").content.decode()
 

@@ -89,8 +89,10 @@ class FormFields(HTMLParser):
 def test_chosen_organisations_show_as_removable_chips_and_the_select_still_works_without_js(client, organisations):
     EventFactory(organisations=[organisations["openai"]])
     html = client.get(TIMELINE, {"org": ["openai", "runway"]}).content.decode()
-    assert '<span class="chip org-chosen-chip" data-slug="openai">OpenAI <button type="button" class="remove" ' \
-           'aria-label="Remove OpenAI">×</button><input type="hidden" name="org" value="openai" disabled></span>' in html
+    assert (
+        '<span class="chip org-chosen-chip" data-slug="openai">OpenAI <button type="button" class="remove" '
+        'aria-label="Remove OpenAI">×</button><input type="hidden" name="org" value="openai" disabled></span>' in html
+    )
     assert '<option value="openai" selected>OpenAI</option>' in html
     parser = FormFields()
     parser.feed(html)
