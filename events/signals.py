@@ -1,6 +1,11 @@
-"""Keep derived caches honest when curators change organisations, people, events and their sources."""
+"""Keep derived caches honest when curators change organisations, people, events and their sources.
 
-from django.db.models.signals import post_delete, post_save
+Visitors only see published events, so changes to drafts (ingest writes a draft, its sources and links for
+every new story) leave the cached pages, charts and counts alone; publishing, unpublishing and editing a
+published event or its sources and links invalidate them.
+"""
+
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -38,12 +43,24 @@ def named_on_cards(sender, **kwargs):
 @receiver([post_save, post_delete], sender=EventPerson)
 def part_of_a_card(sender, instance, **kwargs):
     # A card shows its event's sources and links; moving updated_at moves the card's cache key. Links and
-    # sources also change what filters and searches find, so cached counts, charts and pages go stale too.
+    # sources also change what filters and searches find, so cached counts, charts and pages of published
+    # events go stale too.
     Event.objects.filter(pk=instance.event_id).update(updated_at=timezone.now())
-    forget_event_aggregates()
+    if Event.objects.filter(pk=instance.event_id, status=Event.Status.PUBLISHED).exists():
+        forget_event_aggregates()
+
+
+@receiver(pre_save, sender=Event)
+def remember_whether_published(sender, instance, **kwargs):
+    instance._was_published = bool(instance.pk) and (
+        Event.objects.filter(pk=instance.pk, status=Event.Status.PUBLISHED).exists()
+    )
 
 
 @receiver([post_save, post_delete], sender=Event)
-def event_changed(sender, **kwargs):
-    # Counts and charts over many events are cached until any event changes.
-    forget_event_aggregates()
+def event_changed(sender, instance, **kwargs):
+    # Counts, charts and pages over many events are cached until a published event changes, or an event
+    # is published or unpublished.
+    was_published = getattr(instance, "_was_published", instance.status == Event.Status.PUBLISHED)
+    if was_published or instance.status == Event.Status.PUBLISHED:
+        forget_event_aggregates()

@@ -120,6 +120,26 @@ def test_a_partial_asked_again_is_served_from_the_cache_until_an_event_changes(c
     assert "A headline nobody cached" in client.get("/", headers=htmx).content.decode()
 
 
+def test_a_new_draft_leaves_cached_pages_alone_and_publishing_it_refreshes_them(client, generated):
+    from tests.factories import EventFactory
+
+    htmx = {"HX-Request": "true"}
+    url = f"/?org={generated.first().slug}"
+    client.get(url, headers=htmx)
+    newest = Event.objects.published().order_by("-date").first().date
+    draft = EventFactory(title="An ingested draft", status=Event.Status.DRAFT, date=newest,
+                         organisations=[generated.first()], sources=["https://example.org/draft"])
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, headers=htmx)
+    assert len(captured) == 0  # still served from the cache: visitors cannot see drafts
+    draft.status = Event.Status.PUBLISHED
+    draft.save()
+    assert "An ingested draft" in client.get(url, headers=htmx).content.decode()
+    draft.status = Event.Status.REJECTED
+    draft.save()
+    assert "An ingested draft" not in client.get(url, headers=htmx).content.decode()
+
+
 def test_the_filter_form_offers_the_most_covered_organisations_and_links_to_all_of_them(client, generated):
     html = client.get("/").content.decode()
     select = html[html.index('<select name="org"'):]
