@@ -169,13 +169,13 @@ def events_chart(filters, *, subject=""):
     return build_chart(counts, subject=subject)
 
 
-def chart_html(filters, *, subject=""):
+def chart_html(filters, *, subject="", version=None):
     """The chart of `filters` as HTML (empty when there are no events), rendered once and cached.
 
     Same lifetime as the counts: the key changes with the filters and whenever an event changes.
     """
     digest = hashlib.sha1(subject.encode()).hexdigest()[:16]
-    key = aggregate_cache_key(f"events:chart-html:{digest}", filters)
+    key = aggregate_cache_key(f"events:chart-html:{digest}", filters, version)
     html = cache.get(key)
     if html is None:
         chart = events_chart(filters, subject=subject)

@@ -43,11 +43,11 @@ def _is_partial(request):
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _page_context(filters, *, cursor="", page_size=None, query=None):
+def _page_context(filters, *, cursor="", page_size=None, query=None, versions=(None, None)):
     """The context of a timeline page: its events grouped by month and the link to the next page."""
     size = page_size or settings.DAILIES_PAGE_SIZE
     page = timeline_page(filters, cursor=cursor, page_size=size, prefetch=False)
-    attach_cards(page.events)  # cached card HTML; relations are fetched only for cards not cached yet
+    attach_cards(page.events, versions[1])  # cached card HTML; relations are fetched only for cards not cached yet
     next_url = None
     if page.next_cursor:
         params = query.copy() if query is not None else QueryDict(mutable=True)
@@ -66,11 +66,12 @@ def _page_context(filters, *, cursor="", page_size=None, query=None):
 def _entity_timeline(request, filters, query):
     """An entity page's first timeline page, as cached HTML (same key scheme as the timeline's results)."""
     digest = hashlib.sha1(f"entity?{query.urlencode()}".encode()).hexdigest()
-    events, cards = page_versions()
-    key = f"events:results:{events}:{cards}:{digest}"
+    versions = page_versions()
+    key = f"events:results:{versions[0]}:{versions[1]}:{digest}"
     html = cache.get(key)
     if html is None:
-        html = render_to_string("events/timeline.html#page", _page_context(filters, query=query), request)
+        context = _page_context(filters, query=query, versions=versions)
+        html = render_to_string("events/timeline.html#page", context, request)
         cache.set(key, html, RESULTS_TIMEOUT)
     return {"page_html": mark_safe(html), "output_query": output_query(query)}  # noqa: S308 (our template)
 
@@ -89,12 +90,13 @@ def filter_choices(filters):
     }
 
 
-def _results_key(request, fragment):
+def _results_key(request, fragment, versions):
     """The cache key of the results fragment for this query: None when the query is too long to cache.
 
     Pages are the same for everyone (no per-reader content in the fragment), so a fragment is keyed by
-    the query and by the versions that every change to events, their sources and links, or the names
-    shown on cards moves: a cached fragment is never stale, and old keys expire unread.
+    the query and by the `versions` (cards.page_versions) that every change to published events, their
+    sources and links, or the names shown on cards moves: a cached fragment is never stale, and old keys
+    expire unread.
     """
     query = request.META.get("QUERY_STRING", "")
     if len(query) > 2000:
@@ -102,8 +104,7 @@ def _results_key(request, fragment):
     # Parameter order does not change the page; the order of repeated values (organisations) does.
     normalised = urlencode(sorted(request.GET.lists()), doseq=True)
     digest = hashlib.sha1(f"{fragment}?{normalised}".encode()).hexdigest()
-    events, cards = page_versions()
-    return f"events:results:{events}:{cards}:{digest}"
+    return f"events:results:{versions[0]}:{versions[1]}:{digest}"
 
 
 @require_GET
@@ -112,7 +113,8 @@ def timeline(request):
     partial = _is_partial(request)
     # A "load more" fragment is the next page alone; everything else shows the results with the chart.
     fragment = "page" if partial and request.GET.get("cursor") else "results"
-    key = _results_key(request, fragment)
+    versions = page_versions()
+    key = _results_key(request, fragment, versions)
     cached = cache.get(key) if key else None
     if cached is not None and partial:
         return HttpResponse(cached)
@@ -139,13 +141,14 @@ def timeline(request):
                     cursor=form.cleaned_data["cursor"],
                     page_size=form.cleaned_data["page_size"],
                     query=query,
+                    versions=versions,
                 )
             )
         except FilterError as error:
             context["errors"].append(str(error))
             filters = None
     if filters is not None and cached is None and fragment == "results":
-        context["chart"] = chart_html(filters, subject=describe(filters))
+        context["chart"] = chart_html(filters, subject=describe(filters), version=versions[0])
     if filters is None:
         status = 400
         filters = Filters()
