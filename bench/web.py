@@ -416,8 +416,8 @@ def main():
 def record(args, rows, floor, rss):
     lines = [
         f"Run {stamp()} on {machine()}; `bench/web.py --events {args.events:,} --requests {args.requests} "
-        f"--duration {args.duration}`: gunicorn {args.workers} sync workers, PostgreSQL and Redis on "
-        "loopback, "
+        f"--duration {args.duration} --samples {args.samples}`: gunicorn {args.workers} sync workers, "
+        "PostgreSQL and Redis on loopback, "
         f"wrk with {args.clients} connections, DEBUG off. Load average (1 min) {LOAD[0]:.1f} at the start, "
         f"{LOAD[-1]:.1f} at the end: the machine is shared, so read the ratios to the floors rather than "
         "the absolute figures.",
