@@ -50,15 +50,23 @@ def part_of_a_card(sender, instance, **kwargs):
         forget_event_aggregates()
 
 
-@receiver(pre_save, sender=Event)
+# Events are also saved through proxy models (the review queue's DraftEvent in ingest/), and Django sends
+# a proxy's signals with the proxy as sender: so these two listen to every save and pick out events.
+
+
+@receiver(pre_save)
 def remember_whether_published(sender, instance, **kwargs):
+    if not issubclass(sender, Event):
+        return
     instance._was_published = bool(instance.pk) and (
         Event.objects.filter(pk=instance.pk, status=Event.Status.PUBLISHED).exists()
     )
 
 
-@receiver([post_save, post_delete], sender=Event)
+@receiver([post_save, post_delete])
 def event_changed(sender, instance, **kwargs):
+    if not issubclass(sender, Event):
+        return
     # Counts, charts and pages over many events are cached until a published event changes, or an event
     # is published or unpublished.
     was_published = getattr(instance, "_was_published", instance.status == Event.Status.PUBLISHED)

@@ -58,6 +58,17 @@ def test_publishing_and_rejecting_from_the_queue(curator_client, sample):
     assert first.status == "published" and second.status == "rejected"
 
 
+def test_an_event_published_from_the_queue_shows_on_the_cached_timeline_at_once(curator_client, client, sample):
+    draft = sample.first()
+    timeline = reverse("events:timeline")
+    assert draft.title not in client.get(timeline).content.decode()  # the page is now cached
+    curator_client.post(
+        reverse("admin:ingest_draftevent_changelist"), {"action": "publish", "_selected_action": [draft.pk]}
+    )
+    assert draft.title in client.get(timeline).content.decode()
+    assert draft.title in client.get(timeline, HTTP_HX_REQUEST="true").content.decode()
+
+
 def test_merging_a_draft_into_a_published_event_moves_its_sources_and_rejects_it(curator_client, sample):
     draft = sample.first()
     target = factories.EventFactory(title="The real event", date=draft.date)
