@@ -63,17 +63,19 @@ def attach_cards(events, version=None):
 
 
 def page_versions():
-    """(events version, cards version) in one cache round trip: together they date every cached page.
+    """(pages version, cards version, counts version) in one cache round trip.
 
-    The first moves when an event, a source or a link changes (queries.forget_event_aggregates), the
-    second when a name shown on cards changes (forget_cards).
+    The first two date every cached page: the first moves when a published event, a source or a link
+    changes (queries.forget_event_pages / forget_event_aggregates), the second when a name shown on cards
+    changes (forget_cards). The third dates the chart and other counts (queries.counts_version).
     """
-    from .queries import EVENTS_VERSION_KEY, events_version
+    from .queries import COUNTS_VERSION_KEY, EVENTS_VERSION_KEY, counts_version, events_version
 
-    found = cache.get_many([EVENTS_VERSION_KEY, VERSION_KEY])
+    found = cache.get_many([EVENTS_VERSION_KEY, VERSION_KEY, COUNTS_VERSION_KEY])
     events = found.get(EVENTS_VERSION_KEY) or events_version()
     cards = found.get(VERSION_KEY) or cards_version()
-    return events, cards
+    counts = found.get(COUNTS_VERSION_KEY) or counts_version()
+    return events, cards, counts
 
 
 def popular_organisation_options(exclude=()):

@@ -106,30 +106,56 @@ def with_subsidiaries(organisation_ids):
 
 # --- Caching what is computed over many events ----------------------------------------------------
 
+# Two versions date what is cached over many events. The pages version moves on every change to published
+# events, their links or their sources (sources show on cards and are searched); the counts version only
+# when events or their links change, so the sources that ingest keeps adding to published events do not
+# throw away charts and counts that cost hundreds of milliseconds to recompute at a million events.
 EVENTS_VERSION_KEY = "events:published:version"
+COUNTS_VERSION_KEY = "events:counts:version"
 
 
-def events_version():
-    """A number that changes whenever an event is saved or deleted (see signals.py)."""
-    version = cache.get(EVENTS_VERSION_KEY)
+def _version(key):
+    version = cache.get(key)
     if version is None:
-        cache.add(EVENTS_VERSION_KEY, 1, None)
-        version = cache.get(EVENTS_VERSION_KEY, 1)
+        cache.add(key, 1, None)
+        version = cache.get(key, 1)
     return version
 
 
-def forget_event_aggregates():
+def _bump(key):
     try:
-        cache.incr(EVENTS_VERSION_KEY)
+        cache.incr(key)
     except ValueError:
-        cache.set(EVENTS_VERSION_KEY, 2, None)
+        cache.set(key, 2, None)
+
+
+def events_version():
+    """A number that changes whenever a published event, its links or its sources change (signals.py)."""
+    return _version(EVENTS_VERSION_KEY)
+
+
+def counts_version():
+    """A number that changes whenever a published event or its links change, not its sources."""
+    return _version(COUNTS_VERSION_KEY)
+
+
+def forget_event_pages():
+    """A source of a published event changed: pages and searches go stale, counts do not."""
+    _bump(EVENTS_VERSION_KEY)
+
+
+def forget_event_aggregates():
+    """A published event or its links changed: pages, searches and counts all go stale."""
+    _bump(EVENTS_VERSION_KEY)
+    _bump(COUNTS_VERSION_KEY)
 
 
 def aggregate_cache_key(prefix, filters, version=None):
     """A cache key for something computed over every event matching `filters` (counts, charts).
 
-    It changes with the filters and whenever any event changes, so a cached aggregate is never stale.
-    `version`: the events version when the caller has it already (one cache round trip less).
+    It changes with the filters and whenever what it counts changes, so a cached aggregate is never stale.
+    `version`: the counts version when the caller has it already (one cache round trip less). A search
+    also reads source titles, so its aggregates follow the pages version instead.
     """
     import hashlib
 
@@ -139,7 +165,8 @@ def aggregate_cache_key(prefix, filters, version=None):
         filters.date_from, filters.date_to, filters.q,
     ]
     digest = hashlib.sha1(repr(parts).encode()).hexdigest()
-    return f"{prefix}:{version or events_version()}:{digest}"
+    version = f"p{events_version()}" if filters.q else (version or counts_version())
+    return f"{prefix}:{version}:{digest}"
 
 
 ORGANISATION_COVERAGE_KEY = "events:organisation-coverage"
@@ -157,7 +184,7 @@ def organisation_coverage(*, max_age):
     """
     import time
 
-    version_key = f"{ORGANISATION_COVERAGE_KEY}:{events_version()}"
+    version_key = f"{ORGANISATION_COVERAGE_KEY}:{counts_version()}"
     coverage = cache.get(version_key)
     if coverage is not None:
         return coverage

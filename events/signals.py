@@ -20,7 +20,7 @@ from .models import (
     Source,
     UnionAgreement,
 )
-from .queries import forget_event_aggregates, forget_organisation_tree
+from .queries import forget_event_aggregates, forget_event_pages, forget_organisation_tree
 
 
 @receiver([post_save, post_delete], sender=Organisation)
@@ -42,12 +42,15 @@ def named_on_cards(sender, **kwargs):
 @receiver([post_save, post_delete], sender=EventOrganisation)
 @receiver([post_save, post_delete], sender=EventPerson)
 def part_of_a_card(sender, instance, **kwargs):
-    # A card shows its event's sources and links; moving updated_at moves the card's cache key. Links and
-    # sources also change what filters and searches find, so cached counts, charts and pages of published
-    # events go stale too.
+    # A card shows its event's sources and links; moving updated_at moves the card's cache key. Links also
+    # change what filters find, so counts and charts of published events go stale; a source changes only
+    # pages and searches (its title is searched).
     Event.objects.filter(pk=instance.event_id).update(updated_at=timezone.now())
     if Event.objects.filter(pk=instance.event_id, status=Event.Status.PUBLISHED).exists():
-        forget_event_aggregates()
+        if sender is Source:
+            forget_event_pages()
+        else:
+            forget_event_aggregates()
 
 
 # Events are also saved through proxy models (the review queue's DraftEvent in ingest/), and Django sends

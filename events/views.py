@@ -148,7 +148,7 @@ def timeline(request):
             context["errors"].append(str(error))
             filters = None
     if filters is not None and cached is None and fragment == "results":
-        context["chart"] = chart_html(filters, subject=describe(filters), version=versions[0])
+        context["chart"] = chart_html(filters, subject=describe(filters), version=versions[2])
     if filters is None:
         status = 400
         filters = Filters()
