@@ -158,6 +158,10 @@ class BrowserProblems:
             self.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     def _on_request_failed(self, request):
+        # A static file the browser stops fetching because the page navigated away is no failure of ours
+        # (the server answers it fine); any other failure, or a status of 400 and above, is.
+        if request.failure == "net::ERR_ABORTED" and request.resource_type in {"script", "stylesheet", "image"}:
+            return
         if self._is_ours(request.url):
             self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
 

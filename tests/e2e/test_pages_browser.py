@@ -53,8 +53,11 @@ def test_entity_pages_visited_from_the_timeline_load_without_errors(page, timeli
     page.wait_for_url(f"**/?org={timeline.studio.slug}")
     page.locator(f'#results .scope a[href="{timeline.studio.get_absolute_url()}"]').click()
     expect(page.locator("h1")).to_have_text(timeline.studio.name)
+    # Let the page finish loading its script before leaving it: leaving earlier aborts that request.
+    page.wait_for_load_state("load")
     page.locator(f'a[href="{timeline.subsidiary.get_absolute_url()}"]').first.click()
     expect(page.locator("h1")).to_have_text(timeline.subsidiary.name)
+    page.wait_for_load_state("load")
     for section in ("Organisations", "Lawsuits", "Agreements"):
         page.get_by_role("navigation", name="Sections").get_by_role("link", name=section).click()
         page.wait_for_load_state("networkidle")
