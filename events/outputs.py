@@ -8,6 +8,7 @@ everywhere. The JSON schema is documented in docs/api.md; change both together.
 import csv
 import dataclasses
 import datetime
+from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
@@ -19,7 +20,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from .forms import TimelineFilterForm
-from .models import Event, UnionAgreement, web_url
+from .models import Event, EventOrganisation, EventPerson, Source, UnionAgreement, web_url
 from .queries import FilterError, filtered_events, resolve_filters, timeline_page
 
 # The parameters that select events; everything else (cursor, page_size, org_search...) is not a filter.
@@ -142,25 +143,40 @@ def spreadsheet_safe(value):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_row(event, request):
-    first_source = next(iter(event.sources.all()), None)
-    cells = [
-        event.pk,
-        event.slug,
-        event.date.isoformat(),
-        event.date_precision,
-        event.kind,
-        event.title,
-        event.summary,
-        "; ".join(link.organisation.name for link in event.organisation_links.all()),
-        "; ".join(link.person.name for link in event.person_links.all()),
-        event.lawsuit.case_name if event.lawsuit else "",
-        event.agreement.name if event.agreement else "",
-        web_url(first_source.url) if first_source else "",
-        first_source.title if first_source else "",
-        request.build_absolute_uri(event.get_absolute_url()),
-    ]
-    return [spreadsheet_safe(c) for c in cells]
+def csv_rows(events, event_url):
+    """The CSV rows of a page of events: three flat queries for their organisations, people and first
+    sources (an export runs to thousands of rows, where model prefetching costs ~100 µs a row)."""
+    ids = [event.pk for event in events]
+    organisations, people, first_source = defaultdict(list), defaultdict(list), {}
+    links = EventOrganisation.objects.filter(event_id__in=ids).order_by("id")
+    for event_id, name in links.values_list("event_id", "organisation__name"):
+        organisations[event_id].append(name)
+    for event_id, name in EventPerson.objects.filter(event_id__in=ids).order_by("id").values_list(
+        "event_id", "person__name"
+    ):
+        people[event_id].append(name)
+    sources = Source.objects.filter(event_id__in=ids).order_by("event_id", "published_on", "id")
+    for event_id, url, title in sources.values_list("event_id", "url", "title"):
+        first_source.setdefault(event_id, (web_url(url), title))
+    for event in events:
+        source_url, source_title = first_source.get(event.pk, ("", ""))
+        cells = [
+            event.pk,
+            event.slug,
+            event.date.isoformat(),
+            event.date_precision,
+            event.kind,
+            event.title,
+            event.summary,
+            "; ".join(organisations[event.pk]),
+            "; ".join(people[event.pk]),
+            event.lawsuit.case_name if event.lawsuit else "",
+            event.agreement.name if event.agreement else "",
+            source_url,
+            source_title,
+            event_url(event.slug),
+        ]
+        yield [spreadsheet_safe(c) for c in cells]
 
 
 class _Echo:
@@ -172,9 +188,18 @@ class _Echo:
 
 def csv_lines(filters, request):
     writer = csv.writer(_Echo())
+    # One reverse() for the whole export; each row fills in its slug.
+    placeholder = "event-slug-placeholder"
+    template = request.build_absolute_uri(reverse("events:event", args=[placeholder]))
+    prefix, suffix = template.split(placeholder)
     yield writer.writerow(CSV_COLUMNS)
-    for event in iter_events(filters):
-        yield writer.writerow(csv_row(event, request))
+    cursor = ""
+    while True:
+        page = timeline_page(filters, cursor=cursor, page_size=CSV_CHUNK, prefetch=False)
+        yield "".join(writer.writerow(row) for row in csv_rows(page.events, lambda slug: prefix + slug + suffix))
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
 
 
 @require_GET
