@@ -61,13 +61,13 @@ class SluggedModel(models.Model):
     class Meta:
         abstract = True
 
-    def slug_source(self):
-        raise NotImplementedError
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(type(self), self.slug_source(), instance_pk=self.pk)
         super().save(*args, **kwargs)
+
+    def slug_source(self):
+        raise NotImplementedError
 
 
 class Organisation(SluggedModel):
@@ -114,11 +114,11 @@ class Organisation(SluggedModel):
     def __str__(self):
         return self.name
 
-    def slug_source(self):
-        return self.name
-
     def get_absolute_url(self):
         return reverse("events:organisation", args=[self.slug])
+
+    def slug_source(self):
+        return self.name
 
     @property
     def alias_list(self):
@@ -151,11 +151,11 @@ class Person(SluggedModel):
     def __str__(self):
         return self.name
 
-    def slug_source(self):
-        return self.name
-
     def get_absolute_url(self):
         return reverse("events:person", args=[self.slug])
+
+    def slug_source(self):
+        return self.name
 
     @property
     def alias_list(self):
@@ -176,7 +176,9 @@ class Affiliation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "organisation", "role"], name="affiliation_unique"),
             models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(started_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                condition=Q(ended_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(ended_on__gte=models.F("started_on")),
                 name="affiliation_ends_after_start",
             ),
         ]
@@ -213,11 +215,11 @@ class Lawsuit(SluggedModel):
     def __str__(self):
         return self.case_name
 
-    def slug_source(self):
-        return self.case_name
-
     def get_absolute_url(self):
         return reverse("events:lawsuit", args=[self.slug])
+
+    def slug_source(self):
+        return self.case_name
 
     @property
     def claim_list(self):
@@ -246,7 +248,10 @@ class LawsuitParty(models.Model):
         verbose_name_plural = "lawsuit parties"
         constraints = [
             models.CheckConstraint(
-                condition=(Q(organisation__isnull=False, person__isnull=True) | Q(organisation__isnull=True, person__isnull=False)),
+                condition=(
+                    Q(organisation__isnull=False, person__isnull=True)
+                    | Q(organisation__isnull=True, person__isnull=False)
+                ),
                 name="lawsuit_party_is_organisation_or_person",
             ),
             models.UniqueConstraint(
@@ -255,7 +260,9 @@ class LawsuitParty(models.Model):
                 name="lawsuit_party_unique_organisation",
             ),
             models.UniqueConstraint(
-                fields=["lawsuit", "person", "side"], condition=Q(person__isnull=False), name="lawsuit_party_unique_person"
+                fields=["lawsuit", "person", "side"],
+                condition=Q(person__isnull=False),
+                name="lawsuit_party_unique_person",
             ),
         ]
 
@@ -305,7 +312,9 @@ class UnionAgreement(SluggedModel):
         constraints = [
             models.CheckConstraint(condition=~Q(supersedes=models.F("id")), name="agreement_not_superseding_itself"),
             models.CheckConstraint(
-                condition=Q(expires_on__isnull=True) | Q(effective_on__isnull=True) | Q(expires_on__gt=models.F("effective_on")),
+                condition=Q(expires_on__isnull=True)
+                | Q(effective_on__isnull=True)
+                | Q(expires_on__gt=models.F("effective_on")),
                 name="agreement_expires_after_effective",
             ),
         ]
@@ -313,11 +322,11 @@ class UnionAgreement(SluggedModel):
     def __str__(self):
         return self.name
 
-    def slug_source(self):
-        return self.name
-
     def get_absolute_url(self):
         return reverse("events:agreement", args=[self.slug])
+
+    def slug_source(self):
+        return self.name
 
     @property
     def approval_percent(self):
@@ -397,9 +406,7 @@ class Event(models.Model):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    organisations = models.ManyToManyField(
-        Organisation, through="EventOrganisation", related_name="events", blank=True
-    )
+    organisations = models.ManyToManyField(Organisation, through="EventOrganisation", related_name="events", blank=True)
     people = models.ManyToManyField(Person, through="EventPerson", related_name="events", blank=True)
     lawsuit = models.ForeignKey(Lawsuit, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     agreement = models.ForeignKey(
@@ -416,9 +423,7 @@ class Event(models.Model):
         ordering = ["-date", "-id"]
         indexes = [
             # The timeline and every output page through published events by the keyset (date, id).
-            models.Index(
-                fields=["-date", "-id"], name="event_published_keyset", condition=Q(status="published")
-            ),
+            models.Index(fields=["-date", "-id"], name="event_published_keyset", condition=Q(status="published")),
             # The curators' review queue lists drafts newest first.
             models.Index(fields=["-created_at"], name="event_draft_queue", condition=Q(status="draft")),
             # Filters by kind within the published timeline.
