@@ -14,26 +14,10 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from .models import card_prefetches
+from .versions import cards_version
 
-VERSION_KEY = "events:cards:version"
 CARD_TIMEOUT = 7 * 24 * 3600
 TEMPLATE = "events/_event_card.html"
-
-
-def cards_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, 1, None)
-        version = cache.get(VERSION_KEY, 1)
-    return version
-
-
-def forget_cards():
-    """Every cached card goes stale at once (a name shown on cards changed)."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
 
 
 def card_key(event, version):
@@ -60,22 +44,6 @@ def attach_cards(events, version=None):
         # Rendered by our own template, with its autoescaping, from our own rows.
         event.card_html = mark_safe(found[keys[event.pk]])  # noqa: S308
     return events
-
-
-def page_versions():
-    """(pages version, cards version, counts version) in one cache round trip.
-
-    The first two date every cached page: the first moves when a published event, a source or a link
-    changes (queries.forget_event_pages / forget_event_aggregates), the second when a name shown on cards
-    changes (forget_cards). The third dates the chart and other counts (queries.counts_version).
-    """
-    from .queries import COUNTS_VERSION_KEY, EVENTS_VERSION_KEY, counts_version, events_version
-
-    found = cache.get_many([EVENTS_VERSION_KEY, VERSION_KEY, COUNTS_VERSION_KEY])
-    events = found.get(EVENTS_VERSION_KEY) or events_version()
-    cards = found.get(VERSION_KEY) or cards_version()
-    counts = found.get(COUNTS_VERSION_KEY) or counts_version()
-    return events, cards, counts
 
 
 def popular_organisation_options(exclude=()):

@@ -6,6 +6,7 @@ Every output (the HTML timeline and its HTMX partial, and later feeds, JSON, CSV
 
 import dataclasses
 import datetime
+import hashlib
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
@@ -36,6 +37,7 @@ from .models import (
     UnionAgreement,
     card_prefetches,
 )
+from .versions import counts_version, events_version
 
 CURSOR_SIGNER = signing.Signer(salt="events.timeline.cursor")
 ORG_TREE_CACHE_KEY = "events:organisation-tree:v1"
@@ -104,51 +106,7 @@ def with_subsidiaries(organisation_ids):
     return frozenset(result)
 
 
-# --- Caching what is computed over many events ----------------------------------------------------
-
-# Two versions date what is cached over many events. The pages version moves on every change to published
-# events, their links or their sources (sources show on cards and are searched); the counts version only
-# when events or their links change, so the sources that ingest keeps adding to published events do not
-# throw away charts and counts that cost hundreds of milliseconds to recompute at a million events.
-EVENTS_VERSION_KEY = "events:published:version"
-COUNTS_VERSION_KEY = "events:counts:version"
-
-
-def _version(key):
-    version = cache.get(key)
-    if version is None:
-        cache.add(key, 1, None)
-        version = cache.get(key, 1)
-    return version
-
-
-def _bump(key):
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 2, None)
-
-
-def events_version():
-    """A number that changes whenever a published event, its links or its sources change (signals.py)."""
-    return _version(EVENTS_VERSION_KEY)
-
-
-def counts_version():
-    """A number that changes whenever a published event or its links change, not its sources."""
-    return _version(COUNTS_VERSION_KEY)
-
-
-def forget_event_pages():
-    """A source of a published event changed: pages and searches go stale, counts do not."""
-    _bump(EVENTS_VERSION_KEY)
-
-
-def forget_event_aggregates():
-    """A published event or its links changed: pages, searches and counts all go stale."""
-    _bump(EVENTS_VERSION_KEY)
-    _bump(COUNTS_VERSION_KEY)
-
+# --- Caching what is computed over many events (dated by events/versions.py) -----------------------
 
 def aggregate_cache_key(prefix, filters, version=None):
     """A cache key for something computed over every event matching `filters` (counts, charts).
@@ -157,8 +115,6 @@ def aggregate_cache_key(prefix, filters, version=None):
     `version`: the counts version when the caller has it already (one cache round trip less). A search
     also reads source titles, so its aggregates follow the pages version instead.
     """
-    import hashlib
-
     parts = [
         sorted(filters.organisation_ids), filters.person and filters.person.pk, filters.kind,
         filters.lawsuit and filters.lawsuit.pk, filters.agreement and filters.agreement.pk,

@@ -9,7 +9,6 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .cards import forget_cards
 from .models import (
     Event,
     EventOrganisation,
@@ -20,7 +19,8 @@ from .models import (
     Source,
     UnionAgreement,
 )
-from .queries import forget_event_aggregates, forget_event_pages, forget_organisation_tree
+from .queries import forget_organisation_tree
+from .versions import forget_cards, forget_event_aggregates, forget_event_pages
 
 
 @receiver([post_save, post_delete], sender=Organisation)

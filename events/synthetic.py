@@ -379,8 +379,8 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
         with connection.cursor() as cursor:
             for model in writer.touched:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    from .cards import forget_cards
-    from .queries import forget_event_aggregates, forget_organisation_tree
+    from .queries import forget_organisation_tree
+    from .versions import forget_cards, forget_event_aggregates
 
     # COPY sends no signals: forget what was cached about the data by hand.
     forget_organisation_tree()

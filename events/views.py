@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from .cards import attach_cards, page_versions, popular_organisation_options
+from .cards import attach_cards, popular_organisation_options
 from .charts import chart_html
 from .feeds import describe
 from .forms import TimelineFilterForm
@@ -34,6 +34,7 @@ from .queries import (
     timeline_page,
     with_subsidiaries,
 )
+from .versions import current_versions
 
 RESULTS_TIMEOUT = 6 * 3600
 
@@ -43,11 +44,11 @@ def _is_partial(request):
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _page_context(filters, *, cursor="", page_size=None, query=None, versions=(None, None)):
+def _page_context(filters, *, versions, cursor="", page_size=None, query=None):
     """The context of a timeline page: its events grouped by month and the link to the next page."""
     size = page_size or settings.DAILIES_PAGE_SIZE
     page = timeline_page(filters, cursor=cursor, page_size=size, prefetch=False)
-    attach_cards(page.events, versions[1])  # cached card HTML; relations are fetched only for cards not cached yet
+    attach_cards(page.events, versions.cards)  # cached card HTML; relations are fetched only for cards not cached yet
     next_url = None
     if page.next_cursor:
         params = query.copy() if query is not None else QueryDict(mutable=True)
@@ -63,17 +64,25 @@ def _page_context(filters, *, cursor="", page_size=None, query=None, versions=(N
     }
 
 
-def _entity_timeline(request, filters, query):
-    """An entity page's first timeline page, as cached HTML (same key scheme as the timeline's results)."""
-    digest = hashlib.sha1(f"entity?{query.urlencode()}".encode()).hexdigest()
-    versions = page_versions()
-    key = f"events:results:{versions[0]}:{versions[1]}:{digest}"
+def _entity_page(request, template, context, filters, subject, **param):
+    """An entity page: its chart and the first page of its timeline (cached HTML), filtered by `param`,
+    e.g. `person="sam-altman"`; "load more" continues on the timeline with that filter."""
+    query = QueryDict(mutable=True)
+    query.update(param)
+    versions = current_versions()
+    key = _results_key("entity", query, versions)
     html = cache.get(key)
     if html is None:
-        context = _page_context(filters, query=query, versions=versions)
-        html = render_to_string("events/timeline.html#page", context, request)
+        page_context = _page_context(filters, query=query, versions=versions)
+        html = render_to_string("events/timeline.html#page", page_context, request)
         cache.set(key, html, RESULTS_TIMEOUT)
-    return {"page_html": mark_safe(html), "output_query": output_query(query)}  # noqa: S308 (our template)
+    context.update(
+        filters=filters,
+        chart=chart_html(filters, subject=subject, version=versions.counts),
+        page_html=mark_safe(html),  # noqa: S308 (our own template)
+        output_query=output_query(query),
+    )
+    return render(request, template, context)
 
 
 def filter_choices(filters):
@@ -90,21 +99,18 @@ def filter_choices(filters):
     }
 
 
-def _results_key(request, fragment, versions):
-    """The cache key of the results fragment for this query: None when the query is too long to cache.
+def _results_key(fragment, params, versions):
+    """The cache key of a results fragment for these query parameters.
 
     Pages are the same for everyone (no per-reader content in the fragment), so a fragment is keyed by
-    the query and by the `versions` (cards.page_versions) that every change to published events, their
+    the query and by the `versions` (events/versions.py) that every change to published events, their
     sources and links, or the names shown on cards moves: a cached fragment is never stale, and old keys
     expire unread.
     """
-    query = request.META.get("QUERY_STRING", "")
-    if len(query) > 2000:
-        return None
     # Parameter order does not change the page; the order of repeated values (organisations) does.
-    normalised = urlencode(sorted(request.GET.lists()), doseq=True)
+    normalised = urlencode(sorted(params.lists()), doseq=True)
     digest = hashlib.sha1(f"{fragment}?{normalised}".encode()).hexdigest()
-    return f"events:results:{versions[0]}:{versions[1]}:{digest}"
+    return f"events:results:{versions.pages}:{versions.cards}:{digest}"
 
 
 @require_GET
@@ -113,8 +119,9 @@ def timeline(request):
     partial = _is_partial(request)
     # A "load more" fragment is the next page alone; everything else shows the results with the chart.
     fragment = "page" if partial and request.GET.get("cursor") else "results"
-    versions = page_versions()
-    key = _results_key(request, fragment, versions)
+    versions = current_versions()
+    # A query too long to be a reader's is answered but not cached.
+    key = _results_key(fragment, request.GET, versions) if len(request.META.get("QUERY_STRING", "")) <= 2000 else None
     cached = cache.get(key) if key else None
     if cached is not None and partial:
         return HttpResponse(cached)
@@ -148,7 +155,7 @@ def timeline(request):
             context["errors"].append(str(error))
             filters = None
     if filters is not None and cached is None and fragment == "results":
-        context["chart"] = chart_html(filters, subject=describe(filters), version=versions[2])
+        context["chart"] = chart_html(filters, subject=describe(filters), version=versions.counts)
     if filters is None:
         status = 400
         filters = Filters()
@@ -202,17 +209,14 @@ def organisation_detail(request, slug):
     organisation = get_object_or_404(Organisation.objects.select_related("parent"), slug=slug)
     subsidiaries = list(organisation.subsidiaries.order_by("name"))
     filters = Filters(organisations=[organisation], organisation_ids=with_subsidiaries({organisation.pk}))
-    query = QueryDict(mutable=True)
-    query["org"] = organisation.slug
     context = {
         "organisation": organisation,
         "subsidiaries": subsidiaries,
-        "filters": filters,
-        "chart": chart_html(filters, subject=organisation.name),
         "co_occurring": co_occurring_organisations(filters.organisation_ids),
     }
-    context.update(_entity_timeline(request, filters, query))
-    return render(request, "events/organisation_detail.html", context)
+    return _entity_page(
+        request, "events/organisation_detail.html", context, filters, organisation.name, org=organisation.slug
+    )
 
 
 @require_GET
@@ -230,14 +234,10 @@ def organisation_suggest(request):
 @require_GET
 def person_detail(request, slug):
     person = get_object_or_404(Person, slug=slug)
-    filters = Filters(person=person)
-    query = QueryDict(mutable=True)
-    query["person"] = person.slug
-    affiliations = person.affiliations.select_related("organisation")
-    context = {"person": person, "affiliations": affiliations, "filters": filters}
-    context["chart"] = chart_html(filters, subject=person.name)
-    context.update(_entity_timeline(request, filters, query))
-    return render(request, "events/person_detail.html", context)
+    context = {"person": person, "affiliations": person.affiliations.select_related("organisation")}
+    return _entity_page(
+        request, "events/person_detail.html", context, Filters(person=person), person.name, person=person.slug
+    )
 
 
 @require_GET
@@ -251,14 +251,11 @@ def lawsuit_list(request):
 @require_GET
 def lawsuit_detail(request, slug):
     lawsuit = get_object_or_404(Lawsuit, slug=slug)
-    parties = lawsuit.parties.select_related("organisation", "person")
-    filters = Filters(lawsuit=lawsuit)
-    query = QueryDict(mutable=True)
-    query["lawsuit"] = lawsuit.slug
-    context = {"lawsuit": lawsuit, "parties": parties, "filters": filters}
-    context["chart"] = chart_html(filters, subject=lawsuit.case_name)
-    context.update(_entity_timeline(request, filters, query))
-    return render(request, "events/lawsuit_detail.html", context)
+    context = {"lawsuit": lawsuit, "parties": lawsuit.parties.select_related("organisation", "person")}
+    return _entity_page(
+        request, "events/lawsuit_detail.html", context, Filters(lawsuit=lawsuit), lawsuit.case_name,
+        lawsuit=lawsuit.slug,
+    )
 
 
 @require_GET
@@ -273,11 +270,8 @@ def agreement_detail(request, slug):
         UnionAgreement.objects.select_related("union", "supersedes").prefetch_related("counterparties", "provisions"),
         slug=slug,
     )
-    superseded_by = UnionAgreement.objects.filter(supersedes=agreement).first()
-    filters = Filters(agreement=agreement)
-    query = QueryDict(mutable=True)
-    query["agreement"] = agreement.slug
-    context = {"agreement": agreement, "superseded_by": superseded_by, "filters": filters}
-    context["chart"] = chart_html(filters, subject=agreement.name)
-    context.update(_entity_timeline(request, filters, query))
-    return render(request, "events/agreement_detail.html", context)
+    context = {"agreement": agreement, "superseded_by": UnionAgreement.objects.filter(supersedes=agreement).first()}
+    return _entity_page(
+        request, "events/agreement_detail.html", context, Filters(agreement=agreement), agreement.name,
+        agreement=agreement.slug,
+    )
