@@ -11,21 +11,18 @@ import contextlib
 import glob
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 import redis
-from django.db import connection
 
 from config.celery import app
 from tests.ingest.httpserver import LocalServer, wait_until
+from tests.worker_processes import WorkerProcesses
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK_TIMEOUT = 45
@@ -192,55 +189,20 @@ def private_postgres():
 # --- Workers -------------------------------------------------------------------------------------
 
 
-def test_database_url():
-    """This test process's database (pytest-django's test_…), for a worker to share."""
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgresql://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
-
-
 @pytest.fixture
 def launch_worker(tmp_path):
     """launch_worker(broker_url, database_url=None, **env) -> a running worker process on the `ingest`
     queue (ingest tasks' own queue: on a private Redis nobody else reads it). Killed at teardown."""
-    started = []
+    processes = WorkerProcesses(tmp_path)
 
     def launch(broker_url, database_url=None, **extra_env):
-        env = {
-            **os.environ,
-            "CELERY_BROKER_URL": broker_url,
-            "DATABASE_URL": database_url or test_database_url(),
-            "DAILIES_FETCH_ALLOW_PRIVATE": "1",
-            "DAILIES_TESTING": "1",
-            "PYTHONPATH": str(ROOT),
-            **{name: str(value) for name, value in extra_env.items()},
-        }
-        log_path = tmp_path / f"worker-{len(started)}-{uuid.uuid4().hex[:6]}.log"
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "tests.ingest.worker", "ingest"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        started.append(process)
-        process.log_path = log_path
-        process.log = lambda: log_path.read_text()
-        ready = wait_until(lambda: "ready." in process.log() or process.poll() is not None, timeout=40)
-        assert ready and process.poll() is None, process.log()[-3000:]
-        return process
+        env = {"CELERY_BROKER_URL": broker_url, **extra_env}
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        return processes.start("ingest", env)
 
     yield launch
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    processes.kill_all()
 
 
 def peak_rss_mb(pid):

@@ -6,8 +6,6 @@ worker takes a second or two to start.
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import uuid
 from pathlib import Path
@@ -23,20 +21,12 @@ from tests.ingest.feed_fixtures import plain_article, rss
 from tests.ingest.httpserver import wait_until
 from tests.ingest.seed_registry import SEED_PEOPLE, create_seed_registry
 from tests.ingest.worker import configure
+from tests.worker_processes import WorkerProcesses
 
 pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("celery-worker")]
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED_PAGE = (Path(__file__).parent / "data" / "sora-hollywood-article.html").read_bytes()
 WORK_TIMEOUT = 60
-
-
-def _test_database_url():
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return (
-        f"postgresql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
 
 
 @pytest.fixture
@@ -55,39 +45,13 @@ def queue():
 @pytest.fixture
 def workers(transactional_db, queue, tmp_path):
     """start(visibility_timeout=None) -> a running worker process on this test's queue."""
-    started = []
+    processes = WorkerProcesses(tmp_path)
 
     def start(visibility_timeout=None):
-        env = {
-            **os.environ,
-            "DATABASE_URL": _test_database_url(),
-            "DAILIES_FETCH_ALLOW_PRIVATE": "1",
-            "DAILIES_TESTING": "1",
-            "PYTHONPATH": str(ROOT),
-        }
-        if visibility_timeout:
-            env["TEST_VISIBILITY_TIMEOUT"] = str(visibility_timeout)
-        log_path = tmp_path / f"worker-{len(started)}.log"
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "tests.ingest.worker", queue],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        started.append(process)
-        ready = wait_until(lambda: "ready." in log_path.read_text() or process.poll() is not None, timeout=30)
-        assert ready and process.poll() is None, log_path.read_text()[-3000:]
-        process.log_path = log_path
-        return process
+        return processes.start(queue, {"TEST_VISIBILITY_TIMEOUT": visibility_timeout} if visibility_timeout else {})
 
     yield start
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    processes.kill_all()
 
 
 def test_the_seed_article_ingested_by_url_becomes_one_draft_event(workers, local_server):
