@@ -90,6 +90,17 @@ class Feed(models.Model):
         return "healthy"
 
 
+class DateSource(models.TextChoices):
+    """Where an article's event date came from, most trusted first."""
+
+    TEXT = "text", "The text says when (relative to publication)"
+    METADATA = "metadata", "Page metadata (publication date)"
+    FEED = "feed", "The feed entry's date"
+    URL = "url", "A date in the URL"
+    CURATOR = "curator", "Set by a curator"
+    UNKNOWN = "unknown", "Unknown"
+
+
 class Article(models.Model):
     class Status(models.TextChoices):
         # Known but not read yet: its task could not be queued (Redis down); a sweeper queues it again.
@@ -125,6 +136,33 @@ class Article(models.Model):
     kind_guess = models.CharField(max_length=32, blank=True)
     kind_confidence = models.FloatField(null=True, blank=True)
     matched_rules = models.JSONField(default=list, blank=True)
+    kind_rule = models.CharField(
+        max_length=200, blank=True, help_text="The rule that decided the kind (\"statement\" is the fallback)."
+    )
+    relevance_signals = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Why it was judged relevant or not: the signals that fired on each side, shown to curators.",
+    )
+    event_date = models.DateField(
+        null=True, blank=True, help_text="When what it reports happened, as far as we know (never today by default)."
+    )
+    event_date_precision = models.CharField(max_length=8, blank=True, help_text="day, month or year; blank: unknown.")
+    event_date_source = models.CharField(
+        max_length=16,
+        choices=DateSource.choices,
+        default=DateSource.UNKNOWN,
+        help_text="Where the event's date came from.",
+    )
+    event_date_evidence = models.CharField(
+        max_length=300, blank=True, help_text="The words or the metadata field the date was read from."
+    )
+    link_choices = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Names the text leaves ambiguous (a parent or its subsidiary): each with the organisations it "
+        "may mean, for a curator to choose; never guessed.",
+    )
     feed = models.ForeignKey(
         "Feed",
         null=True,
@@ -140,7 +178,10 @@ class Article(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="ingested_articles",
-        help_text="The event it became a source of.",
+        help_text="The event it became a source of first (all of them: `events`, through ArticleEvent).",
+    )
+    events = models.ManyToManyField(
+        "events.Event", through="ArticleEvent", related_name="source_articles", blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -185,6 +226,77 @@ class ArticleFeed(models.Model):
 
     def __str__(self):
         return f"{self.article} in {self.feed}"
+
+
+class ArticleEvent(models.Model):
+    """An article is a source of an event; a roundup is a source of several."""
+
+    class How(models.TextChoices):
+        PROPOSED = "proposed", "The article proposed it as a draft"
+        JOINED = "joined", "The article joined an existing event"
+        CURATOR = "curator", "A curator linked them"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="event_links")
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="article_links")
+    how = models.CharField(max_length=16, choices=How.choices, default=How.JOINED)
+    score = models.FloatField(null=True, blank=True, help_text="How well the article matched the event (0..1).")
+    reasons = models.JSONField(default=list, blank=True, help_text="What matched: kind, entities, text, date.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["article", "event"], name="article_event_unique")]
+        indexes = [
+            # An event's source articles, from the event's side (the review screen).
+            models.Index(fields=["event", "article"], name="article_event_by_event"),
+        ]
+
+    def __str__(self):
+        return f"{self.article} → {self.event}"
+
+
+class CandidateName(models.Model):
+    """A name in an article that looks like an organisation or a person but is not in the registry.
+
+    Kept for the review screen to offer "add to the registry", prefilled with the name, the kind guess and
+    the sentence it came from.
+    """
+
+    class Kind(models.TextChoices):
+        ORGANISATION = "organisation", "Organisation"
+        PERSON = "person", "Person"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ADDED = "added", "Added to the registry"
+        DISMISSED = "dismissed", "Dismissed"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="candidate_names")
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, help_text="The name case-folded: one candidate per name per article.")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    cue = models.CharField(
+        max_length=100, blank=True, help_text="What made it look like a name (\"Judge …\", \"… Inc.\", repeated)."
+    )
+    sentence = models.TextField(blank=True, help_text="The sentence it was first found in.")
+    count = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-count", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "key"], name="candidate_name_unique"),
+            models.CheckConstraint(condition=Q(count__gte=1), name="candidate_name_count_positive"),
+        ]
+        indexes = [
+            # The review screen lists open candidates across articles, grouped by name.
+            models.Index(fields=["key"], name="candidate_open_by_key", condition=Q(status="open")),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()}) ×{self.count}"
 
 
 class Mention(models.Model):

@@ -23,7 +23,7 @@ from .classify import classify
 from .extract import ExtractionError, extract_article
 from .fetch import FetchError, fetch
 from .link import link_entities
-from .models import Article, ArticleFeed, IngestRun, Mention
+from .models import Article, ArticleEvent, ArticleFeed, IngestRun, Mention
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +256,12 @@ def link_classify_propose(article, *, feed_id=None):
     article.kind_guess = verdict.kind
     article.kind_confidence = verdict.confidence
     article.matched_rules = list(verdict.matched_rules)
+    article.kind_rule = verdict.matched_rules[0] if verdict.matched_rules else ""
+    article.relevance_signals = {
+        "relevant": verdict.relevant,
+        "ai": list(verdict.ai_side),
+        "screen": list(verdict.entertainment_side),
+    }
     evidence = len(verdict.ai_side) + len(verdict.entertainment_side)
     article.relevance = min(1.0, evidence / 4) if verdict.relevant else 0.0
     if not verdict.relevant:
@@ -284,6 +290,11 @@ def link_classify_propose(article, *, feed_id=None):
     article.event = event
     article.status = Article.Status.PROPOSED if created else Article.Status.LINKED
     article.save(update_fields=["event", "status", "updated_at"])
+    ArticleEvent.objects.get_or_create(
+        article=article,
+        event=event,
+        defaults={"how": ArticleEvent.How.PROPOSED if created else ArticleEvent.How.JOINED},
+    )
     return Outcome(NEW, article_id=article.pk, event_id=event.pk, event_created=created)
 
 
