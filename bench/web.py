@@ -53,6 +53,7 @@ def bench_environment(args):
         DAILIES_BENCH_VIEWS="1",
         REDIS_URL=args.redis,
         DJANGO_LOG_LEVEL="WARNING",
+        DAILIES_CACHE_MAXMEMORY="0",  # a shared Redis server's settings are not ours to change
     )
     env.pop("DAILIES_TESTING", None)
     env.pop("CELERY_BROKER_URL", None)

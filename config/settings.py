@@ -150,11 +150,24 @@ if REDIS_URL:
             "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": redis_database(REDIS_URL, 1),
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+                # Bounds (config/cache.py): no value over this size is stored, and a Redis without a memory
+                # bound gets this one (volatile-lru). Tests share one Redis server and leave it alone.
+                "max_entry_bytes": env_int("DAILIES_CACHE_MAX_ENTRY_BYTES", 512 * 1024),
+                "maxmemory": env_str("DAILIES_CACHE_MAXMEMORY", "0" if TESTING else "256mb"),
+            },
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {"MAX_ENTRIES": env_int("DAILIES_CACHE_MAX_ENTRIES", 5000)},  # the demo's bound
+        }
+    }
 
 # --- Celery ---------------------------------------------------------------------------------------
 # Without a broker, tasks run in-process (the demo); with one, on workers.

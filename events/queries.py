@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.core import signing
 from django.core.cache import cache
@@ -25,6 +26,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.expressions import Col, RawSQL
+from django.http import QueryDict
 
 from .models import (
     Event,
@@ -123,6 +125,31 @@ def aggregate_cache_key(prefix, filters, version=None):
     digest = hashlib.sha1(repr(parts).encode()).hexdigest()
     version = f"p{events_version()}" if filters.q else (version or counts_version())
     return f"{prefix}:{version}:{digest}"
+
+
+def canonical_query(cleaned):
+    """The filters of a valid TimelineFilterForm in one spelling, as a QueryDict (no cursor).
+
+    What the page shows depends on these values alone, so they, not the raw query string, key the cached
+    pages and build the links in them: a parameter the form does not know (`?utm_source=x`), another
+    order, spelling or a default value spelled out all give the same key, and no one can fill the cache
+    with copies of a page by inventing parameters. Organisations keep their order (the page names them
+    in it); `exact` counts only with organisations.
+    """
+    query = QueryDict(mutable=True)
+    if cleaned.get("org"):
+        query.setlist("org", cleaned["org"])
+        if cleaned.get("exact"):
+            query["exact"] = "1"
+    for name in ("person", "kind", "lawsuit", "agreement", "q"):
+        if cleaned.get(name):
+            query[name] = cleaned[name]
+    for name in ("date_from", "date_to"):
+        if cleaned.get(name):
+            query[name] = cleaned[name].isoformat()
+    if cleaned.get("page_size") and cleaned["page_size"] != settings.DAILIES_PAGE_SIZE:
+        query["page_size"] = str(cleaned["page_size"])
+    return query
 
 
 ORGANISATION_COVERAGE_KEY = "events:organisation-coverage"

@@ -26,6 +26,7 @@ from .outputs import output_query
 from .queries import (
     FilterError,
     Filters,
+    canonical_query,
     co_occurring_organisations,
     group_by_month,
     organisation_coverage,
@@ -117,19 +118,29 @@ def _results_key(fragment, params, versions):
 @vary_on_headers("HX-Request")
 def timeline(request):
     partial = _is_partial(request)
-    # A "load more" fragment is the next page alone; everything else shows the results with the chart.
-    fragment = "page" if partial and request.GET.get("cursor") else "results"
     versions = current_versions()
-    # A query too long to be a reader's is answered but not cached.
-    key = _results_key(fragment, request.GET, versions) if len(request.META.get("QUERY_STRING", "")) <= 2000 else None
+    form = TimelineFilterForm(request.GET)
+    valid = form.is_valid()
+    # The page is keyed by the validated filters in one spelling, never by the raw query string: unknown
+    # parameters make no new cache entries (queries.canonical_query). Invalid filters are not cached.
+    query = canonical_query(form.cleaned_data) if valid else QueryDict(mutable=True)
+    cursor = form.cleaned_data.get("cursor", "") if valid else ""
+    # A "load more" fragment is the next page alone; everything else shows the results with the chart.
+    fragment = "page" if partial and cursor else "results"
+    key = None
+    if valid:
+        keyed = query.copy()
+        if cursor:
+            keyed["cursor"] = cursor
+        # A query too long to be a reader's is answered but not cached.
+        key = _results_key(fragment, keyed, versions) if len(keyed.urlencode()) <= 2000 else None
     cached = cache.get(key) if key else None
     if cached is not None and partial:
         return HttpResponse(cached)
-    form = TimelineFilterForm(request.GET)
     context = {"form": form, "errors": []}
     status = 200
     filters = None
-    if form.is_valid():
+    if valid:
         try:
             filters = resolve_filters(form.cleaned_data)
         except FilterError as error:
@@ -138,8 +149,6 @@ def timeline(request):
         for field, messages in form.errors.items():
             label = form.fields[field].label or field if field in form.fields else ""
             context["errors"].extend(f"{label}: {m}" if label else m for m in messages)
-    query = request.GET.copy()
-    query.pop("cursor", None)
     if filters is not None and cached is None:
         try:
             context.update(
