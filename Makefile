@@ -64,6 +64,7 @@ bench: install services
 	$(PY) bench/web.py --events $(BENCH_EVENTS) $(BENCH_ARGS)
 	@if [ -f bench/ingest.py ]; then $(PY) bench/ingest.py; fi
 	@if [ -f bench/link.py ]; then $(PY) bench/link.py; fi
+	@if [ -f bench/ingest_quality.py ]; then $(PY) bench/ingest_quality.py; fi
 
 # Load (bench/load.py): 50 clients for 60 s against gunicorn while a worker ingests, on a throwaway
 # database and a private Redis; exits non-zero on any error. LOAD_ARGS="--duration 20" shortens it.

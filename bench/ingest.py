@@ -38,7 +38,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpora" / "article-extraction-benchmark"
+# ../shared beside the checkout (CI, the project machines), or wherever DAILIES_SHARED_DIR says.
+SHARED = Path(os.environ.get("DAILIES_SHARED_DIR") or ROOT.parent / "shared")
+CORPUS = SHARED / "corpora" / "article-extraction-benchmark"
 sys.path.insert(0, str(ROOT))
 
 

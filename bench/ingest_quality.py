@@ -1,0 +1,68 @@
+"""How well ingest decides, on the development set (tests/ingest/data/ingest_cases.json).
+
+    DATABASE_URL=postgres://... .venv/bin/python bench/ingest_quality.py [--verbose]
+
+Loads the curated registry and events into a throwaway database (test_<name>, dropped at the end), ingests
+every case through the real pipeline, and prints the figures of issue 9's "Done when": relevance recall and
+off-topic stories per 20 accepted, the right outcome (joins the right event / new draft / irrelevant),
+duplicate drafts, the event's date right at its precision, kind right, mention precision and recall.
+--verbose lists what went wrong, case by case. Figures, not assertions: tests/ingest/test_devset.py asserts.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {
+    "relevance recall": (">=", 0.95),
+    "off-topic per 20 accepted": ("<=", 1),
+    "right outcome": (">=", 0.85),
+    "duplicate drafts": ("<=", 0.05),
+    "date right at its precision": (">=", 0.85),
+    "kind right": (">=", 0.85),
+    "mention precision": (">=", 0.97),
+    "mention recall": (">=", 0.95),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="list the wrong decisions case by case")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DAILIES_TESTING", "1")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from tests.ingest.devset import describe, run_cases, scores
+
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        started = time.perf_counter()
+        results = run_cases()
+        elapsed = time.perf_counter() - started
+    finally:
+        connection.creation.destroy_test_db(test_db, verbosity=0)
+    figures = scores(results)
+    print(f"Ingest decisions on the development set: {figures['cases']} cases in {elapsed:.1f} s")
+    print(f"  accepted as relevant: {figures['accepted']} (off-topic among them: {figures['off-topic accepted']})")
+    for name, (sense, target) in TARGETS.items():
+        value = figures[name]
+        met = value >= target if sense == ">=" else value <= target
+        print(f"  {name:<30} {value:6.3f}   target {sense} {target}   {'ok' if met else 'MISSED'}")
+    if args.verbose:
+        for result in results:
+            problems = describe(result)
+            if problems:
+                print(f"- {result.case['id']}: {problems}")
+
+
+if __name__ == "__main__":
+    main()
