@@ -41,8 +41,9 @@ def describe(filters):
         parts.append(f"in {filters.lawsuit.case_name}")
     if filters.agreement:
         parts.append(f"about {filters.agreement.name}")
-    if filters.kind:
-        parts.append("kind " + Event.Kind(filters.kind).label)
+    if filters.kinds:
+        labels = ", ".join(Event.Kind(k).label for k in filters.kinds)
+        parts.append(("kind " if len(filters.kinds) == 1 else "kinds ") + labels)
     if filters.date_from or filters.date_to:
         parts.append(f"from {filters.date_from or '…'} to {filters.date_to or '…'}")
     if filters.q:

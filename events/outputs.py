@@ -229,7 +229,7 @@ def calendar_agreements(filters, today):
             unionagreement=OuterRef("pk"), organisation_id__in=filters.organisation_ids
         )
         agreements = agreements.filter(Q(union_id__in=filters.organisation_ids) | Exists(counterparty))
-    if filters.person or filters.kind or filters.lawsuit or filters.q:
+    if filters.person or filters.kinds or filters.lawsuit or filters.q:
         undated = dataclasses.replace(filters, date_from=None, date_to=None)
         agreements = agreements.filter(Exists(filtered_events(undated).filter(agreement=OuterRef("pk"))))
     start, end = filters.date_from, filters.date_to

@@ -15,14 +15,12 @@ from django.core import signing
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     Exists,
     Expression,
-    IntegerField,
+    Max,
     OuterRef,
     Q,
-    When,
     prefetch_related_objects,
 )
 from django.db.models.expressions import Col, RawSQL
@@ -57,19 +55,48 @@ class Filters:
     include_subsidiaries: bool = True
     organisation_ids: frozenset = frozenset()
     person: Person | None = None
-    kind: str = ""
+    kinds: tuple = ()
+    kind: str = ""  # one kind, as older callers pass it; folded into `kinds`
     lawsuit: Lawsuit | None = None
     agreement: UnionAgreement | None = None
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     q: str = ""
 
+    def __post_init__(self):
+        kinds = tuple(self.kinds) + ((self.kind,) if self.kind and self.kind not in self.kinds else ())
+        self.kinds, self.kind = kinds, ""
+
     @property
     def is_empty(self):
         return not (
-            self.organisations or self.person or self.kind or self.lawsuit or self.agreement
+            self.organisations or self.person or self.kinds or self.lawsuit or self.agreement
             or self.date_from or self.date_to or self.q
         )
+
+    def as_query(self):
+        """These filters as timeline query parameters, in a fixed order and without empty values: the URL
+        of exactly what is applied (the timeline pushes it after a change, and links to it)."""
+        query = QueryDict(mutable=True)
+        if self.organisations:
+            query.setlist("org", [o.slug for o in self.organisations])
+            if not self.include_subsidiaries:
+                query["exact"] = "1"
+        if self.person:
+            query["person"] = self.person.slug
+        if self.kinds:
+            query.setlist("kind", list(self.kinds))
+        if self.lawsuit:
+            query["lawsuit"] = self.lawsuit.slug
+        if self.agreement:
+            query["agreement"] = self.agreement.slug
+        if self.date_from:
+            query["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            query["date_to"] = self.date_to.isoformat()
+        if self.q:
+            query["q"] = self.q
+        return query
 
 
 @dataclasses.dataclass
@@ -118,7 +145,7 @@ def aggregate_cache_key(prefix, filters, version=None):
     also reads source titles, so its aggregates follow the pages version instead.
     """
     parts = [
-        sorted(filters.organisation_ids), filters.person and filters.person.pk, filters.kind,
+        sorted(filters.organisation_ids), filters.person and filters.person.pk, filters.kinds,
         filters.lawsuit and filters.lawsuit.pk, filters.agreement and filters.agreement.pk,
         filters.date_from, filters.date_to, filters.q,
     ]
@@ -142,7 +169,10 @@ def canonical_query(cleaned):
         if cleaned.get("exact"):
             query["exact"] = "1"
     for name in ("person", "kind", "lawsuit", "agreement", "q"):
-        if cleaned.get(name):
+        if isinstance(cleaned.get(name), list):
+            if cleaned[name]:
+                query.setlist(name, cleaned[name])  # kinds, several at once
+        elif cleaned.get(name):
             query[name] = cleaned[name]
     for name in ("date_from", "date_to"):
         if cleaned.get(name):
@@ -192,22 +222,32 @@ def organisation_coverage(*, max_age):
 
 # --- Resolving the form into Filters --------------------------------------------------------------
 
-def _one(model, slug, what):
+def _one(model, slug, what, problems):
     if not slug:
         return None
     found = model.objects.filter(slug=slug).first()
     if found is None:
-        raise FilterError(f"There is no {what} “{slug}”.")
+        _problem(problems, f"There is no {what} “{slug}”.")
     return found
 
 
-def resolve_filters(cleaned):
-    """Turn a cleaned TimelineFilterForm into Filters; unknown slugs raise FilterError."""
+def _problem(problems, message):
+    if problems is None:
+        raise FilterError(message)
+    problems.append(message)
+
+
+def resolve_filters(cleaned, problems=None):
+    """Turn a cleaned TimelineFilterForm into Filters.
+
+    A slug that names nothing raises FilterError; given a `problems` list, it is left out instead and
+    its message appended, so the other filters still apply.
+    """
     slugs = cleaned.get("org") or []
     organisations = list(Organisation.objects.filter(slug__in=slugs)) if slugs else []
     missing = set(slugs) - {o.slug for o in organisations}
     if missing:
-        raise FilterError("There is no organisation " + ", ".join(f"“{s}”" for s in sorted(missing)) + ".")
+        _problem(problems, "There is no organisation " + ", ".join(f"“{s}”" for s in sorted(missing)) + ".")
     organisations.sort(key=lambda o: slugs.index(o.slug))
     include_subsidiaries = not cleaned.get("exact")
     ids = frozenset(o.pk for o in organisations)
@@ -217,10 +257,10 @@ def resolve_filters(cleaned):
         organisations=organisations,
         include_subsidiaries=include_subsidiaries,
         organisation_ids=ids,
-        person=_one(Person, cleaned.get("person"), "person"),
-        kind=cleaned.get("kind") or "",
-        lawsuit=_one(Lawsuit, cleaned.get("lawsuit"), "lawsuit"),
-        agreement=_one(UnionAgreement, cleaned.get("agreement"), "agreement"),
+        person=_one(Person, cleaned.get("person"), "person", problems),
+        kinds=tuple(cleaned.get("kind") or ()),
+        lawsuit=_one(Lawsuit, cleaned.get("lawsuit"), "lawsuit", problems),
+        agreement=_one(UnionAgreement, cleaned.get("agreement"), "agreement", problems),
         date_from=cleaned.get("date_from"),
         date_to=cleaned.get("date_to"),
         q=(cleaned.get("q") or "").strip(),
@@ -297,8 +337,10 @@ def filtered_events(filters, base=None):
         )
     if filters.person:
         events = events.filter(Exists(EventPerson.objects.filter(event=OuterRef("pk"), person=filters.person)))
-    if filters.kind:
-        events = events.filter(kind=filters.kind)
+    if len(filters.kinds) == 1:
+        events = events.filter(kind=filters.kinds[0])
+    elif filters.kinds:
+        events = events.filter(kind__in=filters.kinds)
     if filters.lawsuit:
         events = events.filter(lawsuit=filters.lawsuit)
     if filters.agreement:
@@ -310,6 +352,22 @@ def filtered_events(filters, base=None):
     if filters.q:
         events = events.filter(search_condition(filters.q))
     return events.order_by("-date", "-id")
+
+
+def timeline_summary(filters, *, version=None):
+    """{"count": published events matching `filters`, "latest": when the newest change to one was made}.
+
+    One aggregate query, cached per filters and pages version (which every change to a published event,
+    its links or sources moves), so the figures shown above the results are never stale.
+    """
+    key = aggregate_cache_key("events:summary", filters) if version is None else (
+        f"events:summary:p{version}:" + aggregate_cache_key("", filters).rsplit(":", 1)[-1]
+    )
+    found = cache.get(key)
+    if found is None:
+        found = filtered_events(filters).order_by().aggregate(count=Count("id"), latest=Max("updated_at"))
+        cache.set(key, found, 6 * 3600)
+    return found
 
 
 def co_occurring_organisations(organisation_ids, *, limit=8):
@@ -339,24 +397,73 @@ def _co_occurring_organisations(organisation_ids, limit):
     )
 
 
-def suggest_organisations(text, *, exclude=(), limit=8):
-    """Organisations whose name or an alias contains `text`, case-insensitively, for the type-ahead.
+@dataclasses.dataclass
+class Suggestion:
+    """One entry of the filter's type-ahead: an organisation (`param` "org") or a person ("person")."""
 
-    Names starting with the text come first, then aliases starting with it, then the rest, by name.
+    param: str
+    slug: str
+    name: str
+    what: str
+    events: int
+    rank: int
+
+
+SUGGESTION_CANDIDATES = 200
+
+
+def _match_rank(text, name, aliases):
+    """0 the name or an alias is the text, 1 the name starts with it, 2 an alias or a word of the name
+    does, 3 it is inside the name or an alias."""
+    text = text.lower()
+    names = [name.lower(), *(a.lower() for a in aliases)]
+    if text in names:
+        return 0
+    if names[0].startswith(text):
+        return 1
+    if any(n.startswith(text) for n in names[1:]) or any(w.startswith(text) for w in re.split(r"[\s\-]+", names[0])):
+        return 2
+    return 3
+
+
+def suggest_names(text, *, exclude_organisations=(), exclude_people=(), limit=8):
+    """Organisations and people whose name or an alias contains `text`, best first, for the type-ahead.
+
+    Relevance first (the name or an alias is the text, then starts with it, then a word starts with it,
+    then the rest), then coverage (published events), then name: "Disney" offers The Walt Disney
+    Company, known as Disney and on most events, before Disney Character Voices. Two queries, one per
+    table, over at most 200 candidates each; organisation coverage comes from its cached count.
     """
+    from .models import split_aliases
+
     text = text.strip()
     if not text:
         return []
-    alias_prefix = Q(aliases__istartswith=text) | Q(aliases__icontains="\n" + text)
-    rank = Case(When(name__istartswith=text, then=0), When(alias_prefix, then=1), default=2,
-                output_field=IntegerField())
-    return list(
-        Organisation.objects.filter(Q(name__icontains=text) | Q(aliases__icontains=text))
-        .exclude(slug__in=list(exclude))
-        .annotate(rank=rank)
-        .order_by("rank", "name")
-        .only("slug", "name")[:limit]
+    counts = organisation_coverage(max_age=300)["counts"]
+    matches = Q(name__icontains=text) | Q(aliases__icontains=text)
+    found = []
+    organisations = (
+        Organisation.objects.filter(matches).exclude(slug__in=list(exclude_organisations))
+        .only("slug", "name", "aliases", "kind")[:SUGGESTION_CANDIDATES]
     )
+    for o in organisations:
+        found.append(Suggestion("org", o.slug, o.name, o.get_kind_display(), counts.get(o.pk, 0),
+                                _match_rank(text, o.name, split_aliases(o.aliases))))
+    people = (
+        Person.objects.filter(matches).exclude(slug__in=list(exclude_people))
+        .annotate(n=Count("event_links", filter=Q(event_links__event__status=Event.Status.PUBLISHED)))
+        .only("slug", "name", "aliases")[:SUGGESTION_CANDIDATES]
+    )
+    for p in people:
+        rank = _match_rank(text, p.name, split_aliases(p.aliases))
+        found.append(Suggestion("person", p.slug, p.name, "Person", p.n, rank))
+    found.sort(key=lambda s: (s.rank, -s.events, s.name.lower()))
+    return found[:limit]
+
+
+def suggest_organisations(text, *, exclude=(), limit=8):
+    """The organisations among `suggest_names`, in the same order."""
+    return [s for s in suggest_names(text, exclude_organisations=exclude, limit=limit * 4) if s.param == "org"][:limit]
 
 
 # --- Keyset paging --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ app_name = "events"
 
 urlpatterns = [
     path("", views.timeline, name="timeline"),
+    path("about/", views.about, name="about"),
     path("events/<slug:slug>/", views.event_detail, name="event"),
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/suggest", views.organisation_suggest, name="organisation_suggest"),

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -31,8 +31,9 @@ from .queries import (
     group_by_month,
     organisation_coverage,
     resolve_filters,
-    suggest_organisations,
+    suggest_names,
     timeline_page,
+    timeline_summary,
     with_subsidiaries,
 )
 from .versions import current_versions
@@ -114,9 +115,51 @@ def _results_key(fragment, params, versions):
     return f"events:results:{versions.pages}:{versions.cards}:{digest}"
 
 
+def _has_empty_values(params):
+    return any(value == "" for _, values in params.lists() for value in values)
+
+
+def _without_empty_values(params):
+    query = QueryDict(mutable=True)
+    for name, values in params.lists():
+        kept = [value for value in values if value != ""]
+        if kept:
+            query.setlist(name, kept)
+    return query
+
+
+def _timeline_url(query):
+    encoded = query.urlencode() if hasattr(query, "urlencode") else query
+    return reverse("events:timeline") + (f"?{encoded}" if encoded else "")
+
+
+def _removal_links(filters):
+    """The timeline without each single-valued filter: the chips' "remove" links (work without JS)."""
+    links = {}
+    for name in ("person", "lawsuit", "agreement"):
+        if getattr(filters, name):
+            query = filters.as_query()
+            query.pop(name)
+            links[name] = _timeline_url(query)
+    return links
+
+
+def _form_context(filters, form):
+    return {"form": form, "filters": filters, "removal_links": _removal_links(filters), **filter_choices(filters)}
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 def timeline(request):
+    """The timeline, its results fragment (HTMX) and its "load more" fragment.
+
+    A filter value that cannot be used is left out on its own: the page says so (status 400), shows the
+    results of the other filters, and its form and URL (HX-Push-Url) hold what was applied, so the form,
+    the URL and the results never disagree.
+    """
+    if not request.htmx and _has_empty_values(request.GET):
+        # The plain form sends every field; the address a reader copies holds only the filters in use.
+        return redirect(_timeline_url(_without_empty_values(request.GET)))
     partial = _is_partial(request)
     versions = current_versions()
     form = TimelineFilterForm(request.GET)
@@ -136,50 +179,61 @@ def timeline(request):
         key = _results_key(fragment, keyed, versions) if len(keyed.urlencode()) <= 2000 else None
     cached = cache.get(key) if key else None
     if cached is not None and partial:
-        return HttpResponse(cached)
-    context = {"form": form, "errors": []}
-    status = 200
-    filters = None
-    if valid:
-        try:
-            filters = resolve_filters(form.cleaned_data)
-        except FilterError as error:
-            context["errors"].append(str(error))
-    else:
-        for field, messages in form.errors.items():
-            label = form.fields[field].label or field if field in form.fields else ""
-            context["errors"].extend(f"{label}: {m}" if label else m for m in messages)
-    if filters is not None and cached is None:
-        try:
-            context.update(
-                _page_context(
-                    filters,
-                    cursor=form.cleaned_data["cursor"],
-                    page_size=form.cleaned_data["page_size"],
-                    query=query,
-                    versions=versions,
-                )
-            )
-        except FilterError as error:
-            context["errors"].append(str(error))
-            filters = None
-    if filters is not None and cached is None and fragment == "results":
-        context["chart"] = chart_html(filters, subject=describe(filters), version=versions.counts)
-    if filters is None:
-        status = 400
-        filters = Filters()
-    context["filters"] = filters
+        return _fragment_response(cached, 200, push=fragment == "results" and _timeline_url(query))
+    problems = form.problems()
+    usable = form.usable_data()
+    filters = resolve_filters(usable, problems)
+    context = {"errors": problems, "filters": filters}
+    if not valid or problems:
+        # Links and the pushed URL hold what is applied, in the same spelling as canonical_query.
+        query = filters.as_query()
+        if usable["page_size"] != settings.DAILIES_PAGE_SIZE:
+            query["page_size"] = str(usable["page_size"])
     if cached is None:
-        if status != 200:
-            fragment = "results"  # errors show where the results go, even for a "load more" request
+        try:
+            page_context = _page_context(
+                filters, cursor=usable.get("cursor", ""), page_size=usable["page_size"], query=query,
+                versions=versions,
+            )
+        except FilterError as error:  # a damaged cursor: the first page instead
+            problems.append(str(error))
+            page_context = _page_context(filters, page_size=usable["page_size"], query=query, versions=versions)
+        context.update(page_context)
+    status = 400 if problems else 200
+    if status != 200:
+        fragment = "results"  # errors show where the results go, even for a "load more" request
+    if cached is None:
+        if fragment == "results":
+            context["chart"] = chart_html(filters, subject=describe(filters), version=versions.counts)
+            context["summary"] = timeline_summary(filters, version=versions.pages)
         cached = render_to_string(f"events/timeline.html#{fragment}", context, request)
         if status == 200 and key:
             cache.set(key, cached, RESULTS_TIMEOUT)
     if partial:
-        return HttpResponse(cached, status=status)
-    context.update(filter_choices(filters), results_html=mark_safe(cached))  # noqa: S308 (our template)
-    context.setdefault("output_query", output_query(query) if status == 200 else "")
+        html = cached
+        if status != 200:
+            # The form loses what was not applied too: it is swapped in beside the results.
+            form_context = {**_form_context(filters, form), "oob": True}
+            html += render_to_string("events/timeline.html#filters", form_context, request)
+        return _fragment_response(html, status, push=fragment == "results" and _timeline_url(query))
+    context.update(_form_context(filters, form), results_html=mark_safe(cached))  # noqa: S308 (our template)
+    context["output_query"] = output_query(query)
     return render(request, "events/timeline.html", context, status=status)
+
+
+def _fragment_response(html, status, *, push):
+    """An HTMX fragment; `push` is the URL of the filters it shows, which htmx puts in the address bar."""
+    response = HttpResponse(html, status=status)
+    if push:
+        response["HX-Push-Url"] = push
+    return response
+
+
+@require_GET
+def about(request):
+    """What Dailies covers, how events are chosen and checked, and how to report an error."""
+    stats = timeline_summary(Filters(), version=current_versions().pages)
+    return render(request, "events/about.html", {"stats": {"events": stats["count"], "latest": stats["latest"]}})
 
 
 @require_GET
@@ -230,13 +284,16 @@ def organisation_detail(request, slug):
 
 @require_GET
 def organisation_suggest(request):
-    """The type-ahead of the organisation filter: a few matching names as an HTML fragment for HTMX.
+    """The type-ahead of the filter form: organisations and people matching the text, best first, as
+    the options of an ARIA listbox (static/js/timeline.js makes the search box its combobox).
 
     Takes `q` (or `org_search`, the name of the timeline's search input, which htmx sends as is) and
-    leaves out the organisations already chosen (`org`).
+    leaves out the organisations (`org`) and person (`person`) already chosen.
     """
     text = (request.GET.get("q") or request.GET.get("org_search") or "").strip()[:100]
-    suggestions = suggest_organisations(text, exclude=request.GET.getlist("org"))
+    suggestions = suggest_names(
+        text, exclude_organisations=request.GET.getlist("org"), exclude_people=request.GET.getlist("person")
+    )
     return render(request, "events/_org_suggestions.html", {"suggestions": suggestions, "text": text})
 
 

@@ -100,7 +100,7 @@ def test_payloads_in_type_ahead_suggestions_never_run(page, hostile):
     _, organisation, _ = hostile
     page.goto("/")
     page.locator("#org-search").fill("Hostile")
-    suggestion = page.locator(f'#org-suggestions button.suggestion[data-slug="{organisation.slug}"]')
+    suggestion = page.locator(f'#org-suggestions .suggestion[data-slug="{organisation.slug}"]')
     expect(suggestion).to_contain_text(IMG)
     suggestion.hover()
     suggestion.click()

@@ -56,7 +56,8 @@ def test_atom_and_rss_are_what_they_say(client):
 
 
 def test_every_page_links_to_the_feeds_of_its_current_filters(client, openai):
-    html = client.get(reverse("events:timeline"), {"org": "openai", "kind": "deal", "cursor": ""}).content.decode()
+    query = {"org": "openai", "kind": "deal", "cursor": ""}
+    html = client.get(reverse("events:timeline"), query, follow=True).content.decode()
     assert '<link rel="alternate" type="application/atom+xml"' in html
     assert 'href="/feed.atom?org=openai&amp;kind=deal"' in html
     assert 'href="/feed.rss?org=openai&amp;kind=deal"' in html

@@ -1,4 +1,5 @@
-"""The organisation filter's type-ahead: suggestions by name and alias, chips, and the plain select without JS."""
+"""The filter's type-ahead: organisations and people by name and alias, ranked by relevance then coverage, as
+an ARIA listbox; chips; and the plain select without JS."""
 
 import re
 from html.parser import HTMLParser
@@ -6,16 +7,20 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from tests.factories import EventFactory, OrganisationFactory
+from tests.factories import EventFactory, OrganisationFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 SUGGEST = reverse("events:organisation_suggest")
 TIMELINE = reverse("events:timeline")
 
 
-def suggested(response):
-    pattern = r'<button type="button" class="suggestion" data-slug="([^"]+)">([^<]+)</button>'
-    return re.findall(pattern, response.content.decode())
+def suggested(response, param="org"):
+    pattern = (
+        r'<li role="option" id="suggestion-(\w+)-[^"]+" class="suggestion" aria-selected="false" '
+        r'data-param="\w+" data-slug="([^"]+)" data-name="([^"]+)">'
+    )
+    found = re.findall(pattern, response.content.decode())
+    return [(slug, name) for kind, slug, name in found if kind == param]
 
 
 @pytest.fixture
@@ -41,12 +46,32 @@ def test_suggestions_find_organisations_by_alias(client, organisations):
     assert suggested(client.get(SUGGEST, {"q": "runwayml"})) == [("runway", "Runway")]
 
 
-def test_names_starting_with_the_text_come_before_aliases_and_other_matches(client, organisations):
-    # "Disney+" starts with it; The Walt Disney Company has an alias starting with it.
+def test_a_name_or_alias_equal_to_the_text_comes_first_then_names_starting_with_it(client, organisations):
+    # The Walt Disney Company is known as "Disney"; "Disney+" only starts with it.
     assert suggested(client.get(SUGGEST, {"q": "disney"})) == [
-        ("disney", "Disney+"),
         ("the-walt-disney-company", "The Walt Disney Company"),
+        ("disney", "Disney+"),
     ]
+
+
+def test_among_equally_good_matches_the_most_covered_comes_first_not_the_first_in_the_alphabet(client):
+    voices = OrganisationFactory(name="Disney Character Voices")
+    studios = OrganisationFactory(name="Disney Studios")
+    for _ in range(3):
+        EventFactory(organisations=[studios])
+    EventFactory(organisations=[voices])
+    assert suggested(client.get(SUGGEST, {"q": "disn"})) == [
+        ("disney-studios", "Disney Studios"), ("disney-character-voices", "Disney Character Voices"),
+    ]
+
+
+def test_people_are_suggested_too_with_what_they_are_and_their_coverage(client, organisations):
+    person = PersonFactory(name="Duncan Crabtree-Ireland", aliases="Crabtree-Ireland")
+    EventFactory(people=[person])
+    response = client.get(SUGGEST, {"q": "crabtree"})
+    assert suggested(response, "person") == [(person.slug, "Duncan Crabtree-Ireland")]
+    assert "Person · 1 event" in response.content.decode()
+    assert suggested(client.get(SUGGEST, {"q": "crabtree", "person": person.slug}), "person") == []
 
 
 def test_suggestions_leave_out_organisations_already_chosen(client, organisations):
@@ -62,12 +87,12 @@ def test_htmx_sends_the_search_box_under_its_own_name(client, organisations):
 def test_no_text_no_suggestions_and_no_match_says_so(client, organisations):
     assert client.get(SUGGEST).content.decode().strip() == ""
     html = client.get(SUGGEST, {"q": "zzz"}).content.decode()
-    assert "No organisation matches “zzz”" in html and "suggestion" not in html
+    assert "No organisation or person matches “zzz”" in html and "suggestion" not in html
 
 
-def test_suggestions_are_escaped_and_cost_one_query(client, django_assert_num_queries):
+def test_suggestions_are_escaped_and_cost_a_few_queries(client, django_assert_max_num_queries):
     OrganisationFactory(name="<script>x</script> Films")
-    with django_assert_num_queries(1):
+    with django_assert_max_num_queries(3):  # organisations, people, and the cached coverage once
         html = client.get(SUGGEST, {"q": "films"}).content.decode()
     assert "<script>" not in html and "&lt;script&gt;" in html
 
@@ -102,11 +127,15 @@ def test_chosen_organisations_show_as_removable_chips_and_the_select_still_works
     tag, search = by_id["org-search"]
     assert tag == "input" and search["name"] == "org_search" and search["hx-get"] == SUGGEST
     assert search["hx-target"] == "#org-suggestions"
+    # An ARIA 1.2 combobox over a listbox.
+    assert search["role"] == "combobox" and search["aria-controls"] == "org-suggestions"
+    assert search["aria-expanded"] == "false" and search["aria-autocomplete"] == "list"
+    assert by_id["org-suggestions"][1]["role"] == "listbox"
     # Not inherited from the form: suggestions fill the list and never change the page's URL.
     assert search["hx-swap"] == "innerHTML" and search["hx-push-url"] == "false" and search["hx-params"] == "*"
     assert by_id["org-suggestions"][0] == "ul" and by_id["org-chosen"][0] == "span"
     form = next(attrs for tag, attrs in parser.elements if tag == "form")
-    assert form["class"] == "filters" and form["hx-params"] == "not org_search"
+    assert form["id"] == "filters" and form["hx-params"] == "not org_search"
 
 
 def test_the_search_box_value_is_not_a_filter(client, organisations):
