@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -139,16 +139,32 @@ class EventPersonInline(admin.TabularInline):
 class SourceInline(admin.TabularInline):
     model = Source
     extra = 0
-    fields = ["url", "title", "publisher", "published_on"]
+    fields = ["url", "title", "publisher", "published_on", "review"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class ProposalsFilter(admin.SimpleListFilter):
+    title = "proposed sources"
+    parameter_name = "proposals"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "Waiting for review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(proposal_total__gt=0)
+        return queryset
 
 
 @admin.register(Event)
 class EventAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "date", "date_precision", "kind", "status", "source_count", "updated_at"]
-    list_filter = ["status", "kind", "date_precision", ("date", admin.DateFieldListFilter)]
-    search_fields = ["title", "summary", "slug", "sources__url", "sources__title"]
+    list_display = ["title", "date", "date_precision", "kind", "status", "source_count", "proposal_count", "updated_at"]
+    list_filter = ["status", ProposalsFilter, "kind", "date_precision", ("date", admin.DateFieldListFilter)]
+    # Slugs start with the date, so "2024-09" finds September 2024; organisations find their events.
+    search_fields = ["title", "summary", "slug", "sources__url", "sources__title", "organisations__name"]
     autocomplete_fields = ["lawsuit", "agreement"]
+    # The counts below GROUP BY, which drops Meta.ordering: say it again so pages and autocomplete are stable.
+    ordering = ["-date", "-id"]
     date_hierarchy = "date"
     readonly_fields = ["published_at", "created_at", "updated_at"]
     fieldsets = [
@@ -161,11 +177,31 @@ class EventAdmin(SimpleHistoryAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(source_total=Count("sources"))
+        return super().get_queryset(request).annotate(
+            source_total=Count("sources", filter=Q(sources__review=Source.Review.ACCEPTED)),
+            proposal_total=Count("sources", filter=Q(sources__review=Source.Review.PROPOSED)),
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path.endswith("/autocomplete/") and request.GET.get("field_name") == "event":
+            # Choosing an event to merge or move into: a rejected event is never the answer.
+            queryset = queryset.exclude(status=Event.Status.REJECTED)
+        return queryset, may_have_duplicates
 
     @admin.display(description="sources", ordering="source_total")
     def source_count(self, obj):
         return obj.source_total
+
+    @admin.display(description="proposed sources", ordering="proposal_total")
+    def proposal_count(self, obj):
+        if not obj.proposal_total:
+            return ""
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        url = reverse("admin:events_proposedsource_changelist")
+        return format_html('<a href="{}?event__id__exact={}">{} to review</a>', url, obj.pk, obj.proposal_total)
 
     @admin.action(description="Publish the selected events", permissions=["change"])
     def publish(self, request, queryset):
@@ -186,8 +222,8 @@ class EventAdmin(SimpleHistoryAdmin):
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "publisher", "published_on", "event"]
+    list_display = ["title", "publisher", "published_on", "review", "event"]
     search_fields = ["title", "url", "publisher"]
     autocomplete_fields = ["event"]
-    list_filter = ["publisher"]
+    list_filter = ["review", "publisher"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

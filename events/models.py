@@ -368,7 +368,7 @@ def card_prefetches():
             queryset=EventOrganisation.objects.select_related("organisation").order_by("id"),
         ),
         models.Prefetch("person_links", queryset=EventPerson.objects.select_related("person").order_by("id")),
-        models.Prefetch("sources", queryset=Source.objects.order_by("published_on", "id")),
+        models.Prefetch("sources", queryset=Source.objects.public().order_by("published_on", "id")),
     ]
 
 
@@ -520,21 +520,67 @@ class EventPerson(models.Model):
         return f"{self.person} as {self.get_role_display().lower()}"
 
 
+class SourceQuerySet(models.QuerySet):
+    def public(self):
+        """The sources readers may see: accepted by a curator (or entered by one). Every page and output
+        that shows or searches sources goes through this door; `Source.objects` alone holds proposals too."""
+        return self.filter(review=Source.Review.ACCEPTED)
+
+    def proposed(self):
+        return self.filter(review=Source.Review.PROPOSED)
+
+
 class Source(models.Model):
-    """A published article or document that the event rests on. We keep its link, never its text."""
+    """A published article or document that the event rests on. We keep its link, never its text.
+
+    A source that ingest adds to an already published event is only *proposed*: readers do not see it
+    until a curator accepts it. Sources of drafts are reviewed with their draft, so they are accepted.
+    A rejected source is kept, so the same article arriving again is not proposed a second time.
+    """
+
+    class Review(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for review"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sources")
     url = models.URLField(max_length=1000)
     title = models.CharField(max_length=500, blank=True)
     publisher = models.CharField(max_length=200, blank=True)
     published_on = models.DateField(null=True, blank=True)
+    review = models.CharField(
+        "review", max_length=16, choices=Review.choices, default=Review.ACCEPTED,
+        help_text="Only accepted sources are shown to readers.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["published_on", "id"]
         constraints = [models.UniqueConstraint(fields=["event", "url"], name="source_unique_per_event")]
+        indexes = [
+            # The review queue's proposed sources, and the per-event proposal counts in the admin.
+            models.Index(fields=["event"], name="source_proposed", condition=Q(review="proposed")),
+        ]
 
     def __str__(self):
         return self.title or self.url
+
+
+class ProposedSourceManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(review=Source.Review.PROPOSED)
+
+
+class ProposedSource(Source):
+    """The curators' queue of sources that ingest proposed for published events (a proxy of Source)."""
+
+    objects = ProposedSourceManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["event", "created_at"]
+        verbose_name = "proposed source"
+        verbose_name_plural = "proposed sources"

@@ -155,7 +155,7 @@ def csv_rows(events, event_url):
         "event_id", "person__name"
     ):
         people[event_id].append(name)
-    sources = Source.objects.filter(event_id__in=ids).order_by("event_id", "published_on", "id")
+    sources = Source.objects.public().filter(event_id__in=ids).order_by("event_id", "published_on", "id")
     for event_id, url, title in sources.values_list("event_id", "url", "title"):
         first_source.setdefault(event_id, (web_url(url), title))
     for event in events:

@@ -323,7 +323,7 @@ def search_condition(text, *, vendor=None):
         return Q(SearchVectorExact(StoredSearchVector(), query))
     condition = Q()
     for word in words:
-        in_sources = Exists(Source.objects.filter(event=OuterRef("pk"), title__icontains=word))
+        in_sources = Exists(Source.objects.public().filter(event=OuterRef("pk"), title__icontains=word))
         condition &= Q(title__icontains=word) | Q(summary__icontains=word) | in_sources
     return condition
 

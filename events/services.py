@@ -16,7 +16,7 @@ def publish_events(events):
     """Publish the given events; those without a source are refused. Returns (published, refused)."""
     published, refused = [], []
     for event in events.prefetch_related("sources") if hasattr(events, "prefetch_related") else events:
-        if not event.sources.all():
+        if not any(source.review == Source.Review.ACCEPTED for source in event.sources.all()):
             refused.append(event)
             continue
         if event.status != Event.Status.PUBLISHED:
@@ -105,14 +105,60 @@ def find_matching_event(*, kind, date, organisation_ids, window_days=MATCH_WINDO
     return max(candidates[:20], key=lambda event: (event.shared, -abs((event.date - date).days)), default=None)
 
 
-def add_source_to_event(event, *, url, title="", publisher="", published_on=None):
-    """Attach an article to an event as a source; a second call with the same URL changes nothing."""
+def add_source_to_event(event, *, url, title="", publisher="", published_on=None, review=Source.Review.ACCEPTED):
+    """Attach an article to an event as a source; a second call with the same URL changes nothing (a
+    rejected source stays rejected, an accepted one accepted)."""
     source, _ = Source.objects.get_or_create(
         event=event,
         url=url[:1000],
-        defaults={"title": title[:500], "publisher": publisher[:200], "published_on": published_on},
+        defaults={
+            "title": title[:500], "publisher": publisher[:200], "published_on": published_on, "review": review,
+        },
     )
     return source
+
+
+def review_for_new_source(event):
+    """A source that ingest adds to a published event waits for a curator: readers see only what was
+    reviewed. A draft's sources are reviewed with the draft."""
+    return Source.Review.PROPOSED if event.status == Event.Status.PUBLISHED else Source.Review.ACCEPTED
+
+
+def accept_sources(sources):
+    """Make proposed sources public. Saved one by one, so history and the cache signals see each."""
+    return _set_review(sources, Source.Review.ACCEPTED)
+
+
+def reject_sources(sources):
+    """Keep proposed sources off the site for good; the row stays, so a re-ingest does not propose it again."""
+    return _set_review(sources, Source.Review.REJECTED)
+
+
+def _set_review(sources, review):
+    changed = []
+    for source in Source.objects.filter(pk__in=[s.pk for s in sources]).exclude(review=review):
+        source.review = review
+        source.save(update_fields=["review"])
+        changed.append(source)
+    return changed
+
+
+@transaction.atomic
+def move_sources(sources, target):
+    """Move sources to the event they really report, accepted (a curator chose the event). A source
+    the target already has is dropped instead. Returns the sources now on the target."""
+    moved = []
+    for source in Source.objects.filter(pk__in=[s.pk for s in sources]).exclude(event=target):
+        existing = Source.objects.filter(event=target, url=source.url).first()
+        if existing is not None:
+            source.delete()
+            moved.append(existing)
+            continue
+        source.event = target
+        source.review = Source.Review.ACCEPTED
+        source.save(update_fields=["event", "review"])
+        moved.append(source)
+    return moved
 
 
 @transaction.atomic
@@ -140,7 +186,8 @@ def propose_event(
         for person_id, role in people:
             EventPerson.objects.get_or_create(event=event, person_id=person_id, defaults={"role": role})
     add_source_to_event(
-        event, url=source_url, title=source_title, publisher=publisher, published_on=published_on
+        event, url=source_url, title=source_title, publisher=publisher, published_on=published_on,
+        review=review_for_new_source(event),
     )
     return event, created
 
@@ -151,7 +198,7 @@ def merge_event_into(draft, target):
     target's own links and roles win), and the draft is rejected. Returns the target."""
     if draft.pk == target.pk:
         raise ValueError("An event cannot be merged into itself.")
-    for source in Source.objects.filter(event=draft):
+    for source in Source.objects.filter(event=draft).exclude(review=Source.Review.REJECTED):
         add_source_to_event(
             target, url=source.url, title=source.title, publisher=source.publisher, published_on=source.published_on
         )

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from events import services as event_services
 from events.admin import EventAdmin
-from events.models import Event
+from events.models import Event, ProposedSource, Source
 
 from .extract import sanitise_html
 from .models import Article, DraftEvent, Feed, IngestRun, Mention
@@ -103,6 +103,154 @@ class DraftEventAdmin(EventAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/ingest/draftevent/merge.html", context)
+
+
+# --- Proposed sources ----------------------------------------------------------------------------
+
+
+def articles_for_sources(sources):
+    """The ingested article behind each source, by URL (the source keeps the article's final URL)."""
+    urls = {s.url for s in sources}
+    if not urls:
+        return {}
+    found = {}
+    for article in Article.objects.filter(Q(final_url__in=urls) | Q(url__in=urls) | Q(canonical_url__in=urls)):
+        for url in (article.final_url, article.url, article.canonical_url):
+            found.setdefault(url, article)
+    return {s.pk: found.get(s.url) for s in sources}
+
+
+class MoveSourcesForm(forms.Form):
+    """The event to move sources to, found by title, date or organisation (the admin's autocomplete)."""
+
+    target = forms.ModelChoiceField(
+        queryset=Event.objects.exclude(status=Event.Status.REJECTED),
+        label="Move to event",
+        help_text="Type a few words of its title, a date (2024-09) or an organisation.",
+    )
+
+    def __init__(self, *args, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.admin.widgets import AutocompleteSelect
+
+        field = self.fields["target"]
+        field.widget = AutocompleteSelect(Source._meta.get_field("event"), admin_site)
+        field.widget.choices = field.choices  # a widget set after the field's creation needs them handed over
+
+
+@admin.register(ProposedSource)
+class ProposedSourceAdmin(admin.ModelAdmin):
+    """Articles that ingest joined to published events: not public until a curator accepts them."""
+
+    list_display = ["source_title", "event_link", "publisher", "published_on", "created_at"]
+    list_display_links = ["source_title"]
+    list_select_related = ["event"]
+    list_filter = ["publisher"]
+    search_fields = ["title", "url", "event__title"]
+    ordering = ["event__date", "event_id", "created_at"]
+    actions = ["accept", "reject", "move"]
+    fields = ["url", "title", "publisher", "published_on"]
+    readonly_fields = ["url", "title", "publisher", "published_on"]
+    change_form_template = "admin/ingest/proposedsource/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="source", ordering="title")
+    def source_title(self, obj):
+        return obj.title or obj.url
+
+    @admin.display(description="proposed for event", ordering="event__date")
+    def event_link(self, obj):
+        from django.utils.html import format_html
+
+        url = reverse("admin:events_event_change", args=[obj.event_id])
+        return format_html('<a href="{}">{} {}</a>', url, f"{obj.event.date:%Y-%m-%d}", obj.event.title)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        source = self.get_object(request, object_id)
+        if source is not None and request.method == "POST" and self.has_change_permission(request, source):
+            return self._decide(request, source)
+        extra_context = {**(extra_context or {})}
+        if source is not None:
+            article = articles_for_sources([source]).get(source.pk)
+            if article is not None:
+                article.display_html = mark_safe(sanitise_html(article.html_sanitised))  # noqa: S308 - nh3 output
+            others = Source.objects.filter(event_id=source.event_id).exclude(pk=source.pk).order_by("review", "id")
+            extra_context.update(
+                article=article,
+                event=source.event,
+                other_sources=others,
+                move_form=MoveSourcesForm(admin_site=self.admin_site),
+                show_save=False,
+                show_save_and_continue=False,
+                show_save_and_add_another=False,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _decide(self, request, source):
+        """Accept, reject or move the one source on screen, then go to the next proposal."""
+        if "_accept" in request.POST:
+            event_services.accept_sources([source])
+            self.message_user(
+                request, f"Accepted “{source}”: it now shows on “{source.event.title}”.", messages.SUCCESS
+            )
+        elif "_reject" in request.POST:
+            event_services.reject_sources([source])
+            self.message_user(request, f"Rejected “{source}”: it stays off the site.", messages.SUCCESS)
+        elif "_move" in request.POST:
+            form = MoveSourcesForm(request.POST, admin_site=self.admin_site)
+            if not form.is_valid():
+                self.message_user(request, "Choose the event to move the source to.", messages.ERROR)
+                return redirect(request.path)
+            self._move(request, [source], form.cleaned_data["target"])
+        return redirect(self._next_url(exclude=source.pk))
+
+    def _next_url(self, exclude=None):
+        following = ProposedSource.objects.exclude(pk=exclude).order_by("event__date", "event_id", "created_at").first()
+        if following is None:
+            return reverse("admin:events_proposedsource_changelist")
+        return reverse("admin:events_proposedsource_change", args=[following.pk])
+
+    def _move(self, request, sources, target):
+        moved = event_services.move_sources(sources, target)
+        urls = [s.url for s in moved]
+        Article.objects.filter(Q(final_url__in=urls) | Q(url__in=urls)).update(event=target)
+        self.message_user(request, f"Moved {len(moved)} source(s) to “{target.title}”, accepted.", messages.SUCCESS)
+
+    @admin.action(description="Accept: show on the site", permissions=["change"])
+    def accept(self, request, queryset):
+        accepted = event_services.accept_sources(list(queryset))
+        self.message_user(request, f"Accepted {len(accepted)} source(s).", messages.SUCCESS)
+
+    @admin.action(description="Reject: keep off the site", permissions=["change"])
+    def reject(self, request, queryset):
+        rejected = event_services.reject_sources(list(queryset))
+        self.message_user(request, f"Rejected {len(rejected)} source(s).", messages.SUCCESS)
+
+    @admin.action(description="Move to another event…", permissions=["change"])
+    def move(self, request, queryset):
+        sources = list(queryset)
+        if "target" in request.POST:
+            form = MoveSourcesForm(request.POST, admin_site=self.admin_site)
+            if form.is_valid():
+                self._move(request, sources, form.cleaned_data["target"])
+                return None
+        else:
+            form = MoveSourcesForm(admin_site=self.admin_site)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Move sources to another event",
+            "sources": sources,
+            "form": form,
+            "media": self.media + form.media,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/ingest/proposedsource/move.html", context)
 
 
 # --- Feeds ---------------------------------------------------------------------------------------

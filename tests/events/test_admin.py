@@ -110,7 +110,7 @@ def test_every_curator_change_is_kept_with_who_and_when(curator_client, curator)
     source = event.sources.get()
     data.update({"sources-TOTAL_FORMS": 1, "sources-INITIAL_FORMS": 1, "sources-0-id": source.pk,
                  "sources-0-event": event.pk, "sources-0-url": source.url, "sources-0-title": source.title,
-                 "sources-0-publisher": source.publisher})
+                 "sources-0-publisher": source.publisher, "sources-0-review": source.review})
     response = curator_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     latest = event.history.latest()
