@@ -18,7 +18,7 @@ from events.admin import EventAdmin
 from events.models import Event, ProposedSource, Source
 
 from .extract import sanitise_html
-from .models import Article, DraftEvent, Feed, IngestRun, Mention
+from .models import Article, ArticleEvent, DraftEvent, Feed, IngestRun, Mention
 from .services import submit_url
 
 logger = logging.getLogger(__name__)
@@ -216,9 +216,20 @@ class ProposedSourceAdmin(admin.ModelAdmin):
         return reverse("admin:events_proposedsource_change", args=[following.pk])
 
     def _move(self, request, sources, target):
-        moved = event_services.move_sources(sources, target)
-        urls = [s.url for s in moved]
-        Article.objects.filter(Q(final_url__in=urls) | Q(url__in=urls)).update(event=target)
+        previous = {s.url: s.event_id for s in sources}
+        with transaction.atomic():
+            moved = event_services.move_sources(sources, target)
+            articles = articles_for_sources(moved)
+            for source in moved:
+                article = articles.get(source.pk)
+                if article is None:
+                    continue
+                ArticleEvent.objects.filter(article=article, event_id=previous.get(source.url)).delete()
+                ArticleEvent.objects.get_or_create(
+                    article=article, event=target, defaults={"how": ArticleEvent.How.CURATOR}
+                )
+                if article.event_id in (None, previous.get(source.url)):
+                    Article.objects.filter(pk=article.pk).update(event=target)
         self.message_user(request, f"Moved {len(moved)} source(s) to “{target.title}”, accepted.", messages.SUCCESS)
 
     @admin.action(description="Accept: show on the site", permissions=["change"])

@@ -158,7 +158,8 @@ def test_moving_a_proposed_source_to_another_event_accepts_it_there(client, cura
     assert response.status_code == 302
     moved = Source.objects.get(url=proposal.url)
     assert moved.event == other and moved.review == "accepted"
-    assert Article.objects.get(url=SECOND_URL).event == other
+    article = Article.objects.get(url=SECOND_URL)
+    assert article.event == other and list(article.event_links.values_list("event", flat=True)) == [other.pk]
     assert shows_the_second_report(client.get(other.get_absolute_url()).content)
     assert not shows_the_second_report(client.get(event.get_absolute_url()).content)
 
