@@ -5,11 +5,13 @@ door to them.
 """
 
 import datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
@@ -192,6 +194,8 @@ class Lawsuit(SluggedModel):
         FILED = "filed", "Filed"
         PENDING = "pending", "Pending"
         DISMISSED = "dismissed", "Dismissed"
+        # A settlement the parties reached that the court has yet to approve finally (class actions).
+        SETTLING = "settling", "Settlement awaiting approval"
         SETTLED = "settled", "Settled"
         JUDGMENT = "judgment", "Judgment"
         APPEAL = "appeal", "On appeal"
@@ -200,8 +204,19 @@ class Lawsuit(SluggedModel):
     case_name = models.CharField(max_length=300, unique=True)
     court = models.CharField(max_length=300, blank=True)
     docket_number = models.CharField(max_length=100, blank=True)
+    courtlistener_docket_id = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The docket's id on CourtListener (the number in courtlistener.com/docket/<id>/); "
+        "set it to follow the docket.",
+    )
+    judge = models.CharField(max_length=200, blank=True, help_text="The judge the case is assigned to.")
     filed_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.FILED)
+    status_on = models.DateField(
+        null=True, blank=True, help_text="The date the status was last checked against the court's record."
+    )
     claims = models.TextField(blank=True, help_text="The causes of action, one per line.")
     summary = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -224,6 +239,26 @@ class Lawsuit(SluggedModel):
     @property
     def claim_list(self):
         return split_aliases(self.claims)
+
+    @property
+    def courtlistener_url(self):
+        if self.courtlistener_docket_id:
+            return f"https://www.courtlistener.com/docket/{self.courtlistener_docket_id}/"
+        return ""
+
+    def status_as_of(self, on=None):
+        """The stored status and the date it was last known true: checked on `status_on`, else last edited."""
+        as_of = self.status_on or (timezone.localdate(self.updated_at) if self.updated_at else None)
+        return StatusAsOf(self.status, self.get_status_display(), as_of or on or timezone.localdate())
+
+
+class StatusAsOf(NamedTuple):
+    """A status as a page shows it: its value, its label, and the date it was true ("as of")."""
+
+    value: str
+    label: str
+    as_of: datetime.date
+    until: datetime.date | None = None
 
 
 class LawsuitParty(models.Model):
@@ -279,8 +314,12 @@ class UnionAgreement(SluggedModel):
         NEGOTIATING = "negotiating", "Negotiating"
         TENTATIVE = "tentative", "Tentative agreement"
         RATIFIED = "ratified", "Ratified"
+        # Some deals take effect when union and company announce them, with no member vote.
+        ANNOUNCED = "announced", "Announced (no member vote)"
         REJECTED = "rejected", "Rejected by members"
         EXPIRED = "expired", "Expired"
+        # Only ever computed (see effective_status): in force past its expiry by an extension.
+        EXTENDED = "extended", "Extended"
 
     name = models.CharField(max_length=300, unique=True)
     union = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="agreements")
@@ -290,6 +329,12 @@ class UnionAgreement(SluggedModel):
     ratified_on = models.DateField(null=True, blank=True)
     effective_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
+    extended_to = models.DateField(
+        null=True, blank=True, help_text="When the parties extended the contract past its expiry: the new end."
+    )
+    status_on = models.DateField(
+        null=True, blank=True, help_text="The date the stored status was last checked (left blank: its own dates)."
+    )
     votes_for = models.PositiveIntegerField(null=True, blank=True)
     votes_against = models.PositiveIntegerField(null=True, blank=True)
     turnout_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
@@ -327,6 +372,45 @@ class UnionAgreement(SluggedModel):
 
     def slug_source(self):
         return self.name
+
+    IN_FORCE = (Status.RATIFIED, Status.ANNOUNCED)
+
+    def effective_status(self, on=None):
+        """The status as of `on` (today by default), following from the dates without anyone editing it.
+
+        A contract in force past its expiry is "expired", unless an extension, or a successor that takes
+        effect later (the old terms carry on until then), keeps it "extended"; every other status is the
+        stored one, true as of the date it was checked or of its own latest date.
+        """
+        today = on or timezone.localdate()
+        Status = UnionAgreement.Status
+        if self.status in self.IN_FORCE and self.expires_on and today > self.expires_on:
+            if self.extended_to and today <= self.extended_to:
+                return StatusAsOf(Status.EXTENDED, Status.EXTENDED.label, today, self.extended_to)
+            successor = self.successor
+            if (
+                successor is not None
+                and successor.status in (Status.TENTATIVE, *self.IN_FORCE)
+                and successor.effective_on
+                and today < successor.effective_on
+            ):
+                until = successor.effective_on - datetime.timedelta(days=1)
+                return StatusAsOf(Status.EXTENDED, Status.EXTENDED.label, today, until)
+            return StatusAsOf(Status.EXPIRED, Status.EXPIRED.label, today)
+        dates = [d for d in (self.tentative_on, self.ratified_on, self.effective_on) if d and d <= today]
+        as_of = self.status_on or max(dates, default=None) or today
+        return StatusAsOf(self.status, self.get_status_display(), as_of)
+
+    @property
+    def successor(self):
+        try:
+            return self.superseded_by
+        except UnionAgreement.DoesNotExist:
+            return None
+
+    @property
+    def status_now(self):
+        return self.effective_status()
 
     @property
     def approval_percent(self):
@@ -584,3 +668,23 @@ class ProposedSource(Source):
         ordering = ["event", "created_at"]
         verbose_name = "proposed source"
         verbose_name_plural = "proposed sources"
+
+
+class CuratedRecord(models.Model):
+    """What the curated dataset file last set on one row, so a reload can tell a curator's edit from a file change.
+
+    `values` holds the file's values for the row's fields (and its links, by key). On reload a field whose
+    current value still equals what the file last set follows the file; one that differs was edited by a
+    curator and is kept, unless the load is forced.
+    """
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=400)
+    values = models.JSONField(default=dict)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="curated_record_unique")]
+
+    def __str__(self):
+        return f"{self.kind} {self.key}"

@@ -1,4 +1,6 @@
-"""`manage.py load_curated [--path FILE]`: load the curated dataset; loading it again creates nothing new."""
+"""`manage.py load_curated [--path FILE] [--force]`: load the curated dataset; loading it again creates nothing
+new, and a changed value in the file updates its row unless a curator edited that field since (--force: the
+file wins anyway)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,10 +14,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--path", default=str(DATASET_PATH), help=f"Dataset file to load (default: {DATASET_PATH})."
         )
+        parser.add_argument(
+            "--force", action="store_true", help="Let the file's values replace curators' later edits too."
+        )
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args, path, force, **options):
         try:
-            report = load_curated(path)
+            report = load_curated(path, force=force)
         except DatasetError as error:
             raise CommandError(f"Nothing was loaded: {error}") from error
         self.stdout.write(self.style.SUCCESS(f"Loaded the curated dataset: {report.summary()}"))
