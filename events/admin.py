@@ -182,6 +182,11 @@ class EventAdmin(SimpleHistoryAdmin):
             proposal_total=Count("sources", filter=Q(sources__review=Source.Review.PROPOSED)),
         )
 
+    def save_model(self, request, obj, form, change):
+        if change and form.has_changed():
+            obj.machine_draft = False  # a curator has gone over the words: no longer ingest's draft
+        super().save_model(request, obj, form, change)
+
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if request.path.endswith("/autocomplete/") and request.GET.get("field_name") == "event":
@@ -205,7 +210,10 @@ class EventAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Publish the selected events", permissions=["change"])
     def publish(self, request, queryset):
-        published, refused = services.publish_events(queryset)
+        # As Event rows, not the review queue's proxy: history and the cache signals listen to Event.
+        chosen = Event.objects.filter(pk__in=[e.pk for e in queryset])
+        reason = f"Bulk: published {len(chosen)} event{'s' if len(chosen) != 1 else ''} at once"
+        published, refused = services.publish_events(chosen, reason=reason)
         if published:
             self.message_user(request, f"Published {len(published)} event(s).", messages.SUCCESS)
         if refused:
@@ -216,7 +224,9 @@ class EventAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Reject the selected events", permissions=["change"])
     def reject(self, request, queryset):
-        rejected = services.reject_events(queryset)
+        chosen = Event.objects.filter(pk__in=[e.pk for e in queryset])
+        reason = f"Bulk: rejected {len(chosen)} event{'s' if len(chosen) != 1 else ''} at once"
+        rejected = services.reject_events(chosen, reason=reason)
         self.message_user(request, f"Rejected {len(rejected)} event(s).", messages.SUCCESS)
 
 

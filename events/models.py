@@ -490,6 +490,9 @@ class Event(models.Model):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    machine_draft = models.BooleanField(
+        default=False, help_text="Title and summary written by ingest, not yet checked by a curator."
+    )
     organisations = models.ManyToManyField(Organisation, through="EventOrganisation", related_name="events", blank=True)
     people = models.ManyToManyField(Person, through="EventPerson", related_name="events", blank=True)
     lawsuit = models.ForeignKey(Lawsuit, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")

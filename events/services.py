@@ -4,6 +4,7 @@ The admin calls these, and so does the ingest pipeline; each keeps the rules in 
 """
 
 import datetime
+import re
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -12,8 +13,10 @@ from django.utils import timezone
 from .models import Event, EventOrganisation, EventPerson, LawsuitParty, Source, split_aliases
 
 
-def publish_events(events):
-    """Publish the given events; those without a source are refused. Returns (published, refused)."""
+def publish_events(events, *, reason=""):
+    """Publish the given events; those without a source are refused. Returns (published, refused).
+
+    `reason` goes into each event's history (a bulk action says so there)."""
     published, refused = [], []
     for event in events.prefetch_related("sources") if hasattr(events, "prefetch_related") else events:
         if not any(source.review == Source.Review.ACCEPTED for source in event.sources.all()):
@@ -22,17 +25,22 @@ def publish_events(events):
         if event.status != Event.Status.PUBLISHED:
             event.status = Event.Status.PUBLISHED
             event.published_at = event.published_at or timezone.now()
-            event.save(update_fields=["status", "published_at", "updated_at"])
+            event.machine_draft = False  # a curator published it as it stands: the words are now theirs
+            if reason:
+                event._change_reason = reason
+            event.save(update_fields=["status", "published_at", "machine_draft", "updated_at"])
         published.append(event)
     return published, refused
 
 
-def reject_events(events):
+def reject_events(events, *, reason=""):
     """Reject the given events; a rejected event is never public."""
     rejected = []
     for event in events:
         if event.status != Event.Status.REJECTED:
             event.status = Event.Status.REJECTED
+            if reason:
+                event._change_reason = reason
             event.save(update_fields=["status", "updated_at"])
         rejected.append(event)
     return rejected
@@ -161,6 +169,62 @@ def move_sources(sources, target):
     return moved
 
 
+# Titles often end with the site's name ("Sora opens up | The Verge"); summaries start with a dateline
+# ("LOS ANGELES (Reuters) -") or a byline ("By Jane Doe"). A draft shows what the story says, not that.
+TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•]\s+")
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’\- ]{2,40}(?:,\s*[A-Z][\w.]*\.?(?:\s+\d{1,2})?)?\s*(?:\([^)]{2,40}\))?\s*[-–—:]+\s+)"
+)
+BYLINE = re.compile(
+    r"^(?:By|BY)\s+[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|de|van|von)){1,3}?"
+    r"(?:,\s*[\w ]{0,40}?\b(?i:writer|correspondent|reporter|editor|desk|staff)(?:\s+(?i:writer|reporter|editor))?)?"
+    r"[,:]?\s+"
+)
+LEAD_SENTENCES = 2
+LEAD_CHARS = 400
+
+
+def clean_title(title, publisher=""):
+    """The headline without the site's name tacked on before or after it."""
+    title = " ".join((title or "").split())
+    if publisher and title.casefold().startswith(publisher.casefold()):
+        rest = title[len(publisher):]
+        if rest[:1] in {":", "|", "-", "–", "—", "·"} or rest.startswith((" |", " -", " –", " —", " ·")):
+            title = rest.lstrip(" |–—-:·•")
+    parts = TITLE_SEPARATORS.split(title)
+    if len(parts) > 1:
+        known = {p.casefold() for p in [publisher] if p}
+        last, first = parts[-1], parts[0]
+        if last.casefold() in known or (len(last.split()) <= 4 and len(last) < len(title) / 3):
+            title = title[: title.rfind(last)].rstrip(" |–—-:·•")
+        elif first.casefold() in known:
+            title = title[len(first):].lstrip(" |–—-:·•")
+    return title.strip() or "Untitled"
+
+
+def lead_summary(text, *titles):
+    """The lead sentence or two of an article, without its headline (as given in `titles`), dateline or
+    byline."""
+    text = " ".join((text or "").split())
+    headlines = sorted({" ".join(t.split()) for t in titles if t and t.strip()}, key=len, reverse=True)
+    stripped = True
+    while stripped:
+        stripped = False
+        for headline in headlines:
+            if text.casefold().startswith(headline.casefold()):
+                text = text[len(headline):].lstrip(" .:-–—|")
+                stripped = True
+    for pattern in (BYLINE, DATELINE, BYLINE):
+        text = pattern.sub("", text, count=1)
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9“\"])", text)
+    lead = ""
+    for sentence in sentences[:LEAD_SENTENCES]:
+        if lead and len(lead) + len(sentence) + 1 > LEAD_CHARS:
+            break
+        lead = f"{lead} {sentence}".strip()
+    return lead[:LEAD_CHARS * 2]
+
+
 @transaction.atomic
 def propose_event(
     *, kind, date, title, summary="", organisations=(), people=(), source_url, source_title="",
@@ -174,8 +238,10 @@ def propose_event(
     event = find_matching_event(kind=kind, date=date, organisation_ids=organisation_ids)
     created = event is None
     if created:
+        headline = clean_title(title, publisher)
         event = Event.objects.create(
-            kind=kind, date=date, title=title[:300] or "Untitled", summary=summary, status=Event.Status.DRAFT
+            kind=kind, date=date, title=headline[:300], summary=lead_summary(summary, title, headline),
+            status=Event.Status.DRAFT, machine_draft=True,
         )
     # A published event's organisations and people are the curators' word: a new source leaves them.
     if event.status == Event.Status.DRAFT:

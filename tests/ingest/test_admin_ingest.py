@@ -73,11 +73,14 @@ def test_merging_a_draft_into_a_published_event_moves_its_sources_and_rejects_it
     draft = sample.first()
     target = factories.EventFactory(title="The real event", date=draft.date)
     url = reverse("admin:ingest_draftevent_changelist")
-    confirm = curator_client.post(url, {"action": "merge_into_event", "_selected_action": [draft.pk]})
-    assert "The real event" in confirm.content.decode()
-    curator_client.post(
-        url, {"action": "merge_into_event", "_selected_action": [draft.pk], "merge_into": target.pk}
-    )
+    choose = curator_client.post(url, {"action": "merge_into_event", "_selected_action": [draft.pk]})
+    assert 'type="radio"' not in choose.content.decode() and "Next: confirm" in choose.content.decode()
+    chosen = {"action": "merge_into_event", "_selected_action": [draft.pk], "target": target.pk}
+    confirm = curator_client.post(url, chosen)
+    assert "Merge this draft into" in confirm.content.decode() and "“The real event”" in confirm.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft", "nothing merges before the confirmation"
+    curator_client.post(url, {**chosen, "confirmed": target.pk})
     draft.refresh_from_db()
     assert draft.status == "rejected"
     assert target.sources.filter(url__contains="dailies.example/sample").exists()
