@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0006_source_review'),
+        ('events', '0007_registry_status_dates_and_curated_records'),
     ]
 
     operations = [
