@@ -10,20 +10,18 @@ import hashlib
 import re
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Count,
     Exists,
-    Expression,
     Max,
     OuterRef,
     Q,
     prefetch_related_objects,
 )
-from django.db.models.expressions import Col, RawSQL
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
 from .models import (
@@ -33,10 +31,10 @@ from .models import (
     Lawsuit,
     Organisation,
     Person,
-    Source,
     UnionAgreement,
     card_prefetches,
 )
+from .search import near_names, search_condition, search_words, spell_search  # noqa: F401 (re-exported)
 from .versions import counts_version, events_version
 
 CURSOR_SIGNER = signing.Signer(salt="events.timeline.cursor")
@@ -62,6 +60,10 @@ class Filters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     q: str = ""
+    # The search's words, each with the names a letter away that it also matches (search.spell_search),
+    # and the corrections made: set by resolve_filters; empty, the words of `q` as typed.
+    search_terms: tuple = ()
+    corrections: tuple = ()
 
     def __post_init__(self):
         kinds = tuple(self.kinds) + ((self.kind,) if self.kind and self.kind not in self.kinds else ())
@@ -253,6 +255,8 @@ def resolve_filters(cleaned, problems=None):
     ids = frozenset(o.pk for o in organisations)
     if include_subsidiaries:
         ids = with_subsidiaries(ids)
+    q = (cleaned.get("q") or "").strip()
+    terms, corrections = spell_search(q) if q else ((), ())
     return Filters(
         organisations=organisations,
         include_subsidiaries=include_subsidiaries,
@@ -263,69 +267,15 @@ def resolve_filters(cleaned, problems=None):
         agreement=_one(UnionAgreement, cleaned.get("agreement"), "agreement", problems),
         date_from=cleaned.get("date_from"),
         date_to=cleaned.get("date_to"),
-        q=(cleaned.get("q") or "").strip(),
+        q=q,
+        search_terms=terms,
+        corrections=corrections,
     )
 
 
 # --- The query ------------------------------------------------------------------------------------
 
-# PostgreSQL's English stop words (tsearch_data/english.stop). Full-text search ignores them, so the
-# SQLite match drops them too and both databases find the same events.
-STOP_WORDS = frozenset("""
-i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
-herself it its itself they them their theirs themselves what which who whom this that these those am is
-are was were be been being have has had having do does did doing a an the and but if or because as until
-while of at by for with about against between into through during before after above below to from up
-down in out on off over under again further then once here there when where why how all any both each
-few more most other some such no nor not only own same so than too very s t can will just don should now
-""".split())
-SEARCH_WORD = re.compile(r"[^\W_]+")
-MAX_SEARCH_WORDS = 8
-
-
-def search_words(text):
-    """The words of a search that count: letters and digits, stop words dropped, at most eight."""
-    words = [w for w in SEARCH_WORD.findall(text.lower()) if w not in STOP_WORDS]
-    return list(dict.fromkeys(words))[:MAX_SEARCH_WORDS]
-
-
-class StoredSearchVector(Expression):
-    """The `search_vector` column of events_event (migration 0005), which the model does not declare.
-
-    Resolves to a column of whichever alias the event table has in the query (the outer query, or U0
-    inside an EXISTS), so the search works in subqueries too.
-    """
-
-    output_field = SearchVectorField()
-    column = SearchVectorField(name="search_vector")
-    column.set_attributes_from_name("search_vector")
-
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
-        return Col(query.get_initial_alias(), self.column, self.output_field)
-
-
-def search_condition(text, *, vendor=None):
-    """Events whose title, summary or a source's title matches every word of `text`.
-
-    On PostgreSQL, full-text search (English stemming, each word also as a prefix, so `sor` finds
-    Sora while typing) on the event's stored document of all three (`search_vector`, kept by the
-    triggers of migration 0005), one condition served by one GIN index; elsewhere a case-insensitive
-    substring match. Each word may match in a different field, on both. Callers order the results
-    (by date and id), so the two databases list them in the same order. `vendor` picks the branch
-    (default: the database in use).
-    """
-    words = search_words(text)
-    if not words:
-        return Q()
-    if (vendor or connection.vendor) == "postgresql":
-        # search_words() keeps letters and digits only, so no tsquery syntax reaches to_tsquery.
-        query = SearchQuery(" & ".join(f"{word}:*" for word in words), config="english", search_type="raw")
-        return Q(SearchVectorExact(StoredSearchVector(), query))
-    condition = Q()
-    for word in words:
-        in_sources = Exists(Source.objects.public().filter(event=OuterRef("pk"), title__icontains=word))
-        condition &= Q(title__icontains=word) | Q(summary__icontains=word) | in_sources
-    return condition
+# The search box lives in events/search.py; these names are imported from here by older callers.
 
 
 def filtered_events(filters, base=None):
@@ -350,7 +300,7 @@ def filtered_events(filters, base=None):
     if filters.date_to:
         events = events.filter(date__lte=filters.date_to)
     if filters.q:
-        events = events.filter(search_condition(filters.q))
+        events = events.filter(search_condition(filters.q, terms=filters.search_terms or None))
     return events.order_by("-date", "-id")
 
 

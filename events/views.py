@@ -29,6 +29,7 @@ from .queries import (
     canonical_query,
     co_occurring_organisations,
     group_by_month,
+    near_names,
     organisation_coverage,
     resolve_filters,
     suggest_names,
@@ -206,6 +207,12 @@ def timeline(request):
         if fragment == "results":
             context["chart"] = chart_html(filters, subject=describe(filters), version=versions.counts)
             context["summary"] = timeline_summary(filters, version=versions.pages)
+            if filters.q and not context["summary"]["count"]:
+                pages = {"org": "events:organisation", "person": "events:person"}
+                context["did_you_mean"] = [
+                    (name, _timeline_url(f"{param}={slug}"), reverse(pages[param], args=[slug]))
+                    for param, slug, name in near_names(filters.q)
+                ]
         cached = render_to_string(f"events/timeline.html#{fragment}", context, request)
         if status == 200 and key:
             cache.set(key, cached, RESULTS_TIMEOUT)

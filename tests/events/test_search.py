@@ -119,3 +119,85 @@ def test_search_inside_a_subquery_reads_the_subquerys_own_events(events):
 
     matching = Event.objects.published().filter(search_condition("lionsgate"), pk=OuterRef("pk"))
     assert [e.title for e in Event.objects.filter(Exists(matching))] == ["Studio signs deal"]
+
+
+# --- Names, one typo, did you mean ------------------------------------------------------------------
+
+
+@pytest.fixture
+def named_events(db):
+    from tests.factories import OrganisationFactory, PersonFactory
+
+    crabtree = PersonFactory(name="Duncan Crabtree-Ireland", aliases="Crabtree-Ireland")
+    ea = OrganisationFactory(name="Electronic Arts", aliases="EA")
+    lucasfilm = OrganisationFactory(name="Lucasfilm", aliases="Lucasfilm Ltd.")
+    midjourney = OrganisationFactory(name="Midjourney")
+    return {
+        "union talk": EventFactory(title="Union official speaks at a hearing", people=[crabtree], sources=[]),
+        "game studio": EventFactory(title="Game studio hires voice actors", organisations=[ea], sources=[]),
+        "effects": EventFactory(title="Effects house shows a tool", organisations=[lucasfilm], sources=[]),
+        "suit": EventFactory(title="Studios sue an image generator", organisations=[midjourney], sources=[]),
+        "people": (crabtree, ea, lucasfilm, midjourney),
+    }
+
+
+@pytest.mark.parametrize("q, title", [
+    ("Crabtree-Ireland", "Union official speaks at a hearing"),
+    ("crabtree", "Union official speaks at a hearing"),
+    ("Electronic Arts", "Game studio hires voice actors"),
+    ("Lucasfilm", "Effects house shows a tool"),
+    ("lucasfilm ltd", "Effects house shows a tool"),
+])
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_search_matches_the_names_and_aliases_of_organisations_and_people_on_events(named_events, q, title, vendor):
+    if vendor == "postgresql" and connection.vendor != "postgresql":
+        pytest.skip("full-text search is PostgreSQL's")
+    assert [e.title for e in search(q, vendor=vendor)] == [title]
+
+
+def test_renaming_an_organisation_or_linking_a_person_keeps_the_search_current(named_events):
+    from events.models import EventPerson
+
+    crabtree, ea, _, _ = named_events["people"]
+    ea.name = "EA Games"
+    ea.aliases = ""
+    ea.save()
+    assert found("electronic") == []
+    assert found("games") == ["Game studio hires voice actors"]
+    EventPerson.objects.create(event=named_events["effects"], person=crabtree)
+    assert set(found("crabtree")) == {"Effects house shows a tool", "Union official speaks at a hearing"}
+    EventPerson.objects.filter(event=named_events["effects"]).delete()
+    assert found("crabtree") == ["Union official speaks at a hearing"]
+
+
+@pytest.mark.parametrize("typed", ["Midjourny", "midjuorney", "Midjoruney studios", "Lucasflm"])
+def test_one_typo_in_a_name_still_finds_its_events_and_the_page_says_what_it_matched(client, named_events, typed):
+    response = client.get(reverse("events:timeline"), {"q": typed})
+    found = [e.title for _, events, _ in response.context["groups"] for e in events]
+    assert len(found) == 1 and found[0] in {"Studios sue an image generator", "Effects house shows a tool"}
+    assert "Also matching" in response.content.decode()
+
+
+def test_a_word_that_matches_is_not_corrected(client, named_events):
+    EventFactory(title="Midjourny is how fans misspell it", sources=[])
+    response = client.get(reverse("events:timeline"), {"q": "midjourny"})
+    assert [e.title for _, events, _ in response.context["groups"] for e in events] == [
+        "Midjourny is how fans misspell it"
+    ]
+    assert "Also matching" not in response.content.decode()
+
+
+def test_an_empty_search_suggests_the_nearest_name(client, named_events):
+    response = client.get(reverse("events:timeline"), {"q": "Mdjournee"})
+    html = response.content.decode()
+    assert "Nothing matches “Mdjournee”. Did you mean" in html
+    assert '<a href="/?org=midjourney">Midjourney</a>' in html
+    assert "No published events match these filters." in html
+
+
+def test_one_edit_apart_counts_insertions_deletions_substitutions_and_swaps():
+    from events.search import one_edit_apart
+
+    assert one_edit_apart("midjourny", "midjourney") and one_edit_apart("midjourneey", "midjourney")
+    assert one_edit_apart("midjourmey", "midjourney") and one_edit_apart("midjuorney", "midjourney")
+    assert not one_edit_apart("mdjurney", "midjourney") and not one_edit_apart("midjourney", "midjourney")
