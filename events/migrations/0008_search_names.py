@@ -124,6 +124,6 @@ def on_postgresql(sql):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("events", "0006_source_review")]
+    dependencies = [("events", "0007_registry_status_dates_and_curated_records")]
 
     operations = [migrations.RunPython(on_postgresql(FORWARD), on_postgresql(BACKWARD), elidable=False)]
