@@ -124,6 +124,6 @@ def on_postgresql(sql):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("events", "0007_registry_status_dates_and_curated_records")]
+    dependencies = [("events", "0008_event_machine_draft")]
 
     operations = [migrations.RunPython(on_postgresql(FORWARD), on_postgresql(BACKWARD), elidable=False)]
