@@ -28,7 +28,8 @@ demo: install
 	DJANGO_DEBUG=1 $(PY) manage.py load_curated
 	@if [ -f ingest/management/commands/ingest_demo.py ]; then DJANGO_DEBUG=1 $(PY) manage.py ingest_demo; fi
 	@echo "Dailies is serving on http://$(DEMO_ADDR)/ (admin: make a user with 'DJANGO_DEBUG=1 $(PY) manage.py createsuperuser')"
-	DJANGO_DEBUG=1 $(PY) manage.py runserver --noreload $(DEMO_ADDR)
+	@if [ -z "$$EMAIL_HOST" ]; then echo "No SMTP server set (EMAIL_HOST): alerts and sign-in links are written as files to var/mail/"; fi
+	DJANGO_DEBUG=1 ALERTS_SITE_URL=$${ALERTS_SITE_URL:-http://$(DEMO_ADDR)} $(PY) manage.py runserver --noreload $(DEMO_ADDR)
 
 run: install
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(DEMO_ADDR)

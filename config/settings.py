@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "axes",
     "events",
     "ingest",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +198,14 @@ CELERY_TIMEZONE = "UTC"
 # Beat: every minute, enqueue a poll for each feed that is due (ingest.tasks.poll_due_feeds claims them).
 CELERY_BEAT_SCHEDULE = {
     "poll-due-feeds": {"task": "ingest.tasks.poll_due_feeds", "schedule": 60.0, "options": {"expires": 55}},
+    # Alerts: digests at 07:00 UTC (weekly on Mondays); sends that a lost task left behind, every 5 minutes.
+    "alerts-daily-digest": {
+        "task": "alerts.tasks.send_digests", "schedule": crontab(minute=0, hour=7), "args": ["daily"],
+    },
+    "alerts-weekly-digest": {
+        "task": "alerts.tasks.send_digests", "schedule": crontab(minute=0, hour=7, day_of_week=1), "args": ["weekly"],
+    },
+    "alerts-sweep-unsent": {"task": "alerts.tasks.sweep_unsent", "schedule": 300.0, "options": {"expires": 290}},
 }
 
 # --- Internationalisation ------------------------------------------------------------------------
@@ -300,3 +310,29 @@ DAILIES_FETCH_READ_TIMEOUT = 15  # seconds of silence from the server
 # Wall-clock budget for one fetch, redirects and body included; well below CELERY_TASK_SOFT_TIME_LIMIT.
 DAILIES_FETCH_DEADLINE = env_int("DAILIES_FETCH_DEADLINE", 30)
 DAILIES_FETCH_USER_AGENT = "DailiesBot/0.1 (+https://github.com/dailies)"
+
+# --- Mail and alerts (alerts/) --------------------------------------------------------------------
+# SMTP when EMAIL_HOST is set; otherwise mail is written as files under var/mail/ (the demo says so).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dailies <alerts@dailies.invalid>")
+# The absolute address of the site, for links in mail, feeds and webhooks.
+ALERTS_SITE_URL = env_str("ALERTS_SITE_URL", "http://127.0.0.1:8000")
+ALERTS_MAIL_DOMAIN = env_str("ALERTS_MAIL_DOMAIN", "dailies.invalid")
+ALERTS_DAILY_CAP = env_int("ALERTS_DAILY_CAP", 20)  # messages per reader per 24 hours; the rest wait for the digest
+ALERTS_SIGN_IN_MAX_AGE = env_int("ALERTS_SIGN_IN_MAX_AGE", 30 * 60)  # seconds a mailed sign-in link works
+ALERTS_SIGN_INS_PER_ADDRESS = env_int("ALERTS_SIGN_INS_PER_ADDRESS", 5)  # links mailed per address per hour
+ALERTS_SIGN_INS_PER_IP = env_int("ALERTS_SIGN_INS_PER_IP", 20)  # links requested per client address per hour
+ALERTS_WEBHOOK_TIMEOUT = env_int("ALERTS_WEBHOOK_TIMEOUT", 10)  # seconds for one POST
+ALERTS_WEBHOOK_MAX_ATTEMPTS = env_int("ALERTS_WEBHOOK_MAX_ATTEMPTS", 6)
+ALERTS_WEBHOOK_RETRY_BASE = env_int("ALERTS_WEBHOOK_RETRY_BASE", 60)  # seconds; doubles at each retry

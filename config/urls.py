@@ -12,6 +12,7 @@ admin.site.index_title = "Curate the timeline"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("alerts/", include("alerts.urls")),
     path("", include("events.urls")),
 ]
 

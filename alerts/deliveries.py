@@ -1,0 +1,119 @@
+"""From a published event to recorded deliveries, and from queued deliveries to digests.
+
+Rows first, sending later: every delivery is a row under a unique constraint (subscription, event, channel,
+correction) written in the same transaction as the email Message it belongs to, and the tasks that send
+are queued only after that transaction commits. Matching the same event twice finds the rows and does
+nothing; a send task that is lost is found again by the sweeper (alerts.tasks.sweep_unsent).
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from events.models import Event
+
+from .matching import EventFacts, matching_subscriptions, parents_of
+from .models import Delivery, Message, Reader, Subscription
+
+
+def messages_today(reader_id, now=None):
+    now = now or timezone.now()
+    return Message.objects.filter(reader_id=reader_id, created_at__gt=now - datetime.timedelta(days=1)).count()
+
+
+def record_deliveries(event_id, *, correction=False):
+    """Record what publishing (or correcting) `event_id` delivers; returns (message ids, webhook delivery ids)
+    to send once the caller's transaction commits. Drafts and rejected events deliver nothing."""
+    event = Event.objects.filter(pk=event_id, status=Event.Status.PUBLISHED).only("id", "updated_at").first()
+    if event is None:
+        return [], []
+    facts = EventFacts.load(event_id)
+    subscriptions = matching_subscriptions(event_id, facts=facts, parents=parents_of())
+    message_ids, webhook_ids = [], []
+    with transaction.atomic():
+        for subscription in subscriptions:
+            already = Delivery.objects.filter(subscription=subscription, event_id=event_id, correction_of="").exists()
+            if already and not (correction and subscription.corrections):
+                continue
+            version = event.updated_at.isoformat() if already else ""
+            m, w = _deliver(subscription, event_id, version)
+            message_ids += m
+            webhook_ids += w
+    return message_ids, webhook_ids
+
+
+def _deliver(subscription, event_id, version):
+    message_ids, webhook_ids = [], []
+    _, created = Delivery.objects.get_or_create(
+        subscription=subscription, event_id=event_id, channel=Delivery.Channel.FEED, correction_of=version,
+        defaults={"status": Delivery.Status.SENT, "sent_at": timezone.now()},
+    )
+    if not created:
+        return message_ids, webhook_ids  # this event (or this correction) was recorded before
+    if subscription.mode != Subscription.Mode.OFF:
+        status = Delivery.Status.QUEUED
+        message = None
+        if subscription.mode == Subscription.Mode.IMMEDIATE:
+            # The reader row is locked so two events published at once cannot both slip under the cap.
+            Reader.objects.select_for_update().filter(pk=subscription.reader_id).first()
+            if messages_today(subscription.reader_id) < settings.ALERTS_DAILY_CAP:
+                message = Message.objects.create(reader_id=subscription.reader_id, kind=Message.Kind.ALERT)
+                status = Delivery.Status.PENDING
+                message_ids.append(message.pk)
+            # Over the cap, the alert waits for the next daily digest instead of being lost.
+        Delivery.objects.create(
+            subscription=subscription, event_id=event_id, channel=Delivery.Channel.EMAIL, correction_of=version,
+            status=status, message=message,
+        )
+    if subscription.webhook_url:
+        delivery = Delivery.objects.create(
+            subscription=subscription, event_id=event_id, channel=Delivery.Channel.WEBHOOK, correction_of=version,
+        )
+        webhook_ids.append(delivery.pk)
+    return message_ids, webhook_ids
+
+
+DIGEST_MODES = {
+    # A daily digest also carries the immediate alerts that the daily cap held back.
+    "daily": [Subscription.Mode.DAILY, Subscription.Mode.IMMEDIATE],
+    "weekly": [Subscription.Mode.WEEKLY],
+}
+
+
+def build_digests(period, *, chunk=1000):
+    """One digest Message per reader with queued email deliveries of `period` ("daily" or "weekly").
+
+    Readers are taken `chunk` at a time, each chunk in one transaction: a run that dies halfway leaves
+    whole digests behind and the next run picks up the deliveries still queued. Returns the message ids.
+    """
+    queued = Delivery.objects.filter(
+        status=Delivery.Status.QUEUED,
+        channel=Delivery.Channel.EMAIL,
+        subscription__mode__in=DIGEST_MODES[period],
+        subscription__paused=False,
+    )
+    reader_ids = sorted(set(queued.values_list("subscription__reader_id", flat=True)))
+    message_ids = []
+    for start in range(0, len(reader_ids), chunk):
+        readers = reader_ids[start : start + chunk]
+        with transaction.atomic():
+            rows = list(
+                queued.filter(subscription__reader_id__in=readers)
+                .select_for_update(skip_locked=True, of=("self",))
+                .values_list("id", "subscription__reader_id")
+            )
+            if not rows:
+                continue
+            messages = Message.objects.bulk_create(
+                [Message(reader_id=pk, kind=Message.Kind.DIGEST) for pk in sorted({r for _, r in rows})]
+            )
+            by_reader = {m.reader_id: m.pk for m in messages}
+            updates = [
+                Delivery(pk=pk, message_id=by_reader[reader_id], status=Delivery.Status.PENDING)
+                for pk, reader_id in rows
+            ]
+            Delivery.objects.bulk_update(updates, ["message", "status"], batch_size=2000)
+            message_ids += [m.pk for m in messages]
+    return message_ids

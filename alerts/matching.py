@@ -1,0 +1,175 @@
+"""Which subscriptions an event matches, without scanning them all.
+
+Every subscription is indexed under one kind of key (SubscriptionKey): the organisations it names, else
+its person, lawsuit, agreement or longest search word, else its kinds, else `any`. An event turns into the
+keys it could be found by (its organisations and all their parents, its people, lawsuit, agreement, every
+prefix of every word of its text, its kind, `any`), one indexed query collects the candidates, and each
+candidate is checked in full here. The filters mean what the timeline's mean (events/queries.py): several
+organisations are "any of them", everything else must hold too. Search words match as word prefixes (the
+timeline's PostgreSQL search also stems; a word it finds only by its stem is not an alert).
+"""
+
+import dataclasses
+import datetime
+
+from django.db.models import Prefetch
+
+from events.models import Event, EventOrganisation, EventPerson, Source
+from events.queries import SEARCH_WORD, organisation_tree, search_words
+
+from .models import Subscription, SubscriptionKey
+
+
+def subscription_keys(subscription):
+    """The keys `subscription` is found by: one kind only, since all its conditions must hold."""
+    if subscription.organisation_ids:
+        return [f"org:{pk}" for pk in sorted(set(subscription.organisation_ids))]
+    if subscription.person_id:
+        return [f"person:{subscription.person_id}"]
+    if subscription.lawsuit_id:
+        return [f"lawsuit:{subscription.lawsuit_id}"]
+    if subscription.agreement_id:
+        return [f"agreement:{subscription.agreement_id}"]
+    if subscription.q_words:
+        return [f"word:{max(subscription.q_words, key=len)[:100]}"]
+    if subscription.kinds:
+        return [f"kind:{kind}" for kind in sorted(set(subscription.kinds))]
+    return ["any"]
+
+
+def index_subscription(subscription):
+    """Replace the keys of a saved subscription (Subscription.save calls this)."""
+    keys = subscription_keys(subscription)
+    SubscriptionKey.objects.filter(subscription=subscription).exclude(key__in=keys).delete()
+    SubscriptionKey.objects.bulk_create(
+        [SubscriptionKey(subscription=subscription, key=key) for key in keys], ignore_conflicts=True
+    )
+
+
+@dataclasses.dataclass
+class EventFacts:
+    """What matching needs to know about one event, read in four small queries."""
+
+    id: int
+    kind: str
+    date: datetime.date
+    published_at: datetime.datetime | None
+    lawsuit_id: int | None
+    agreement_id: int | None
+    organisation_roles: dict  # organisation id -> role
+    person_roles: dict  # person id -> role
+    words: frozenset
+
+    @classmethod
+    def load(cls, event_id):
+        event = (
+            Event.objects.filter(pk=event_id)
+            .prefetch_related(
+                Prefetch(
+                    "organisation_links",
+                    queryset=EventOrganisation.objects.only("event_id", "organisation_id", "role"),
+                ),
+                Prefetch("person_links", queryset=EventPerson.objects.only("event_id", "person_id", "role")),
+                Prefetch("sources", queryset=Source.objects.only("event_id", "title")),
+            )
+            .get()
+        )
+        text = " ".join([event.title, event.summary, *(s.title for s in event.sources.all())])
+        return cls(
+            id=event.pk,
+            kind=event.kind,
+            date=event.date,
+            published_at=event.published_at,
+            lawsuit_id=event.lawsuit_id,
+            agreement_id=event.agreement_id,
+            organisation_roles={link.organisation_id: link.role for link in event.organisation_links.all()},
+            person_roles={link.person_id: link.role for link in event.person_links.all()},
+            words=frozenset(SEARCH_WORD.findall(text.lower())),
+        )
+
+
+def parents_of():
+    """{organisation id: its parent's id}, from the timeline's cached organisation tree."""
+    return {child: parent for parent, children in organisation_tree().items() for child in children}
+
+
+def ancestors(organisation_id, parents):
+    """The organisation and every organisation above it."""
+    seen = []
+    while organisation_id is not None and organisation_id not in seen:
+        seen.append(organisation_id)
+        organisation_id = parents.get(organisation_id)
+    return seen
+
+
+def event_keys(facts, parents):
+    keys = {"any", f"kind:{facts.kind}"}
+    for organisation_id in facts.organisation_roles:
+        keys.update(f"org:{pk}" for pk in ancestors(organisation_id, parents))
+    keys.update(f"person:{pk}" for pk in facts.person_roles)
+    if facts.lawsuit_id:
+        keys.add(f"lawsuit:{facts.lawsuit_id}")
+    if facts.agreement_id:
+        keys.add(f"agreement:{facts.agreement_id}")
+    for word in facts.words:
+        keys.update(f"word:{word[:n]}" for n in range(1, min(len(word), 100) + 1))
+    return keys
+
+
+def matches(subscription, facts, parents):
+    """True when `facts` (an event) is one `subscription` follows: every condition it names holds."""
+    s = subscription
+    role_scope = set(s.roles)
+    if s.organisation_ids:
+        followed = set(s.organisation_ids)
+        matched = [
+            pk for pk in facts.organisation_roles
+            if (followed.intersection(ancestors(pk, parents)) if s.include_subsidiaries else pk in followed)
+        ]
+        if not matched:
+            return False
+        if role_scope and not any(facts.organisation_roles[pk] in role_scope for pk in matched):
+            return False
+        role_scope = set()  # the role applies to the followed organisations, already checked
+    if s.person_id:
+        if s.person_id not in facts.person_roles:
+            return False
+        if role_scope and facts.person_roles[s.person_id] not in role_scope:
+            return False
+        role_scope = set()
+    if role_scope and not role_scope.intersection([*facts.organisation_roles.values(), *facts.person_roles.values()]):
+        return False
+    if s.lawsuit_id and s.lawsuit_id != facts.lawsuit_id:
+        return False
+    if s.agreement_id and s.agreement_id != facts.agreement_id:
+        return False
+    if s.kinds and facts.kind not in s.kinds:
+        return False
+    if s.date_from and facts.date < s.date_from:
+        return False
+    if s.date_to and facts.date > s.date_to:
+        return False
+    for word in s.q_words:
+        if not any(candidate.startswith(word) for candidate in facts.words):
+            return False
+    return True
+
+
+def matching_subscriptions(event_id, *, facts=None, parents=None):
+    """The active subscriptions (not paused, confirmed reader, made before the event was published) that
+    follow published event `event_id`. Three queries for the event, one for the candidates."""
+    facts = facts or EventFacts.load(event_id)
+    parents = parents if parents is not None else parents_of()
+    candidates = Subscription.objects.filter(
+        pk__in=SubscriptionKey.objects.filter(key__in=event_keys(facts, parents)).values("subscription_id"),
+        paused=False,
+        reader__confirmed_at__isnull=False,
+    )
+    if facts.published_at:
+        candidates = candidates.filter(created_at__lte=facts.published_at)
+    return [s for s in candidates.order_by("id") if matches(s, facts, parents)]
+
+
+def normalise_words(text):
+    """The words a subscription's search keeps (the timeline's own rule)."""
+    return search_words(text or "")
