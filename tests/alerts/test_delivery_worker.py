@@ -1,0 +1,214 @@
+"""Publishing, mail and webhooks end to end: a real Celery worker on the real Redis, the test database, an
+SMTP server (aiosmtpd) and a webhook target on loopback. Each test has its own queue."""
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import threading
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from alerts import accounts, tasks
+from alerts.models import Delivery, Message, WebhookAttempt
+from config.celery import app
+from events.models import Event
+from tests import factories
+from tests.alerts.conftest import body_html, body_text
+from tests.alerts.factories import ReaderFactory, SubscriptionFactory
+from tests.ingest.httpserver import wait_until
+from tests.ingest.worker import configure
+from tests.worker_processes import WorkerProcesses
+
+pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("celery-worker")]
+WORK_TIMEOUT = 60
+
+
+@pytest.fixture
+def queue():
+    name = f"alerts-test-{uuid.uuid4().hex[:10]}"
+    saved = (app.conf.task_routes, app.conf.task_default_queue)
+    configure(app, name)
+    yield name
+    app.conf.task_routes, app.conf.task_default_queue = saved
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
+    with app.connection_for_write() as conn:
+        conn.default_channel.client.delete(name)
+
+
+@pytest.fixture
+def workers(transactional_db, queue, tmp_path, smtp_server):
+    """start(**env) -> a worker on this test's queue that mails to the loopback SMTP server."""
+    processes = WorkerProcesses(tmp_path)
+
+    def start(**env):
+        return processes.start(queue, {
+            "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": smtp_server.port, "ALERTS_SITE_URL": "http://dailies.test",
+            "ALERTS_WEBHOOK_RETRY_BASE": 2, "ALERTS_WEBHOOK_MAX_ATTEMPTS": 3, **env,
+        })
+
+    yield start
+    processes.kill_all()
+
+
+def _queued(queue):
+    with app.connection_for_write() as conn:
+        return conn.default_channel.client.llen(queue)
+
+
+def settled(queue):
+    """Nothing queued and every delivery in a final state."""
+    return not _queued(queue) and not Delivery.objects.exclude(status__in=["sent", "failed", "queued"]).exists()
+
+
+def finished(worker, task):
+    """How many runs of `task` the worker has logged as finished."""
+    return worker.log().count(f"alerts.tasks.{task}[") and len(
+        [line for line in worker.log().splitlines() if f"alerts.tasks.{task}[" in line and " succeeded in " in line]
+    )
+
+
+def publish(event):
+    event.status = Event.Status.PUBLISHED
+    event.save()
+
+
+def test_publishing_sends_one_mail_and_one_signed_webhook_to_each_matching_subscription_only(
+    workers, queue, smtp_server, webhook_server, client
+):
+    disney = factories.OrganisationFactory(name="The Walt Disney Company")
+    lucasfilm = factories.OrganisationFactory(name="Lucasfilm", parent=disney)
+    openai = factories.OrganisationFactory(name="OpenAI")
+    group_suits = SubscriptionFactory(
+        reader=ReaderFactory(email="group@example.org"), name="Disney group lawsuits", organisation_ids=[disney.pk],
+        kinds=["lawsuit_filed"], webhook_url=webhook_server.url("/group"),
+    )
+    SubscriptionFactory(reader=ReaderFactory(email="lucas@example.org"), organisation_ids=[lucasfilm.pk],
+                        include_subsidiaries=False, webhook_url=webhook_server.url("/lucas"))
+    SubscriptionFactory(reader=ReaderFactory(email="deals@example.org"), organisation_ids=[disney.pk],
+                        kinds=["deal"], webhook_url=webhook_server.url("/deals"))
+    SubscriptionFactory(reader=ReaderFactory(email="openai@example.org"), organisation_ids=[openai.pk],
+                        webhook_url=webhook_server.url("/openai"))
+    worker = workers()
+
+    draft = factories.EventFactory(status=Event.Status.DRAFT, kind="lawsuit_filed", organisations=[lucasfilm],
+                                   title="Lucasfilm sues an image generator")
+    draft.title = "Lucasfilm sues an image generator (edited draft)"
+    draft.save()
+    other = factories.EventFactory(status=Event.Status.DRAFT, kind="statement", organisations=[openai])
+    publish(draft)
+
+    inbox = smtp_server.inbox
+    assert inbox.wait_for(2, WORK_TIMEOUT)
+    assert wait_until(lambda: len(webhook_server.hooks) >= 2 and settled(queue), WORK_TIMEOUT)
+    assert sorted(m.envelope_to[0] for m in inbox.messages) == ["group@example.org", "lucas@example.org"]
+    assert sorted(h.path for h in webhook_server.hooks) == ["/group", "/lucas"]
+
+    mail = inbox.to("group@example.org")[0]
+    assert mail["Subject"] == "Dailies: Lucasfilm sues an image generator (edited draft)"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = str(mail["List-Unsubscribe"]).strip()  # folded: it is a long header
+    assert unsubscribe.startswith("<http://dailies.test/alerts/unsubscribe/") and unsubscribe.endswith(">")
+    assert "Lawsuit filed" in body_text(mail) and f"http://dailies.test{draft.get_absolute_url()}" in body_text(mail)
+    assert "<h3>" in body_html(mail)
+
+    hook = webhook_server.to("/group")[0]
+    expected = hmac.new(group_suits.webhook_secret.encode(), f"{hook.headers['x-dailies-timestamp']}.".encode()
+                        + hook.body, hashlib.sha256).hexdigest()
+    assert hook.headers["x-dailies-signature"] == f"sha256={expected}"
+    payload = json.loads(hook.body)
+    assert payload["event"]["title"] == draft.title and payload["subscription"]["name"] == "Disney group lawsuits"
+    assert {o["name"] for o in payload["event"]["organisations"]} == {"Lucasfilm"}
+
+    # The other event stays a draft, and a later edit of the published one is no new alert.
+    draft.summary = "Corrected summary."
+    draft.save()
+    other.title = "Still a draft"
+    other.save()
+    assert wait_until(lambda: finished(worker, "match_event") == 2 and settled(queue), WORK_TIMEOUT)
+    assert len(inbox.messages) == 2 and len(webhook_server.hooks) == 2
+    assert not Delivery.objects.filter(event=other).exists()
+
+    # One click from the header alone, as a mail client does it: no cookie, no sign-in.
+    response = client.post(unsubscribe.strip("<>").removeprefix("http://dailies.test"),
+                           "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    group_suits.refresh_from_db()
+    assert group_suits.mode == "off"
+
+
+def test_the_daily_digest_groups_a_readers_events_by_subscription(workers, queue, smtp_server):
+    disney = factories.OrganisationFactory(name="The Walt Disney Company")
+    openai = factories.OrganisationFactory(name="OpenAI")
+    reader = ReaderFactory(email="digest@example.org")
+    SubscriptionFactory(reader=reader, name="A: Disney", organisation_ids=[disney.pk], mode="daily")
+    SubscriptionFactory(reader=reader, name="B: OpenAI", organisation_ids=[openai.pk], mode="daily")
+    SubscriptionFactory(reader=ReaderFactory(email="weekly@example.org"), organisation_ids=[disney.pk], mode="weekly")
+    workers()
+    for title, organisation in [("Disney deal one", disney), ("OpenAI launch", openai), ("Disney deal two", disney)]:
+        publish(factories.EventFactory(status=Event.Status.DRAFT, title=title, organisations=[organisation]))
+    assert wait_until(lambda: Delivery.objects.filter(channel="email", status="queued").count() == 5, WORK_TIMEOUT)
+    assert smtp_server.inbox.messages == []  # digests wait for the beat
+
+    tasks.send_digests.delay("daily")
+    assert smtp_server.inbox.wait_for(1, WORK_TIMEOUT)
+    assert wait_until(lambda: settled(queue), WORK_TIMEOUT)
+    assert len(smtp_server.inbox.messages) == 1  # the weekly reader waits for Monday
+    digest = smtp_server.inbox.messages[0]
+    assert digest.envelope_to == ["digest@example.org"] and digest["Subject"] == "Dailies digest: 3 new events"
+    text = body_text(digest)
+    order = [text.index(s) for s in ["== A: Disney ==", "Disney deal two", "Disney deal one", "== B: OpenAI ==",
+                                     "OpenAI launch"]]
+    assert order == sorted(order)
+    assert Delivery.objects.filter(channel="email", status="queued").count() == 2  # the weekly two
+
+
+def test_a_worker_killed_mid_send_delivers_the_mail_once_after_restart(workers, queue, smtp_server):
+    disney = factories.OrganisationFactory(name="The Walt Disney Company")
+    SubscriptionFactory(reader=ReaderFactory(email="once@example.org"), organisation_ids=[disney.pk])
+    inbox = smtp_server.inbox
+    release = threading.Event()
+    inbox.hold = release  # the first message hangs in DATA, as if the SMTP server stalled mid-send
+    doomed = workers()
+    try:
+        publish(factories.EventFactory(status=Event.Status.DRAFT, organisations=[disney]))
+        assert inbox.data_started.wait(WORK_TIMEOUT)
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=10)
+        assert Message.objects.get().status == Message.Status.PENDING and inbox.messages == []
+    finally:
+        release.set()
+    workers(TEST_VISIBILITY_TIMEOUT=2)  # Redis hands the unacknowledged send to the new worker
+    assert wait_until(lambda: Message.objects.filter(status="sent").exists(), WORK_TIMEOUT)
+    assert wait_until(lambda: settled(queue), WORK_TIMEOUT)
+    assert len(inbox.to("once@example.org")) == 1
+    assert Message.objects.get().attempts == 2
+
+
+def test_a_webhook_that_keeps_failing_is_retried_with_growing_delays_and_shown_as_failing(
+    workers, queue, webhook_server, client
+):
+    webhook_server.statuses["/down"] = 503
+    reader = ReaderFactory()
+    subscription = SubscriptionFactory(
+        reader=reader, name="Hooked", mode="off", webhook_url=webhook_server.url("/down")
+    )
+    workers()
+    publish(factories.EventFactory(status=Event.Status.DRAFT, title="Anything at all"))
+    assert wait_until(lambda: Delivery.objects.filter(channel="webhook", status="failed").exists(), WORK_TIMEOUT)
+    hooks = webhook_server.to("/down")
+    assert len(hooks) == 3
+    first_gap, second_gap = hooks[1].arrived - hooks[0].arrived, hooks[2].arrived - hooks[1].arrived
+    assert first_gap >= 2 and second_gap >= 4  # a retry never runs before its countdown: 2 s, then 4 s
+    assert [a.status_code for a in WebhookAttempt.objects.order_by("id")] == [503, 503, 503]
+
+    session = client.session
+    session[accounts.SESSION_KEY] = reader.pk
+    session.save()
+    page = client.get(reverse("alerts:manage")).content.decode()
+    assert "Hooked" in page and "1 failing" in page and "Failed: The webhook answered 503." in page
+    assert subscription.deliveries.get(channel="webhook").attempts == 3
