@@ -35,7 +35,8 @@ def default_name(filters):
 def create_subscription(reader, query_string, follow):
     """A subscription of `reader` to the view `query_string`, with the follow form's choices in `follow`."""
     filters, cleaned, query = read_view(query_string)
-    kinds = list(follow.get("kinds") or ([filters.kind] if filters.kind else []))
+    # The view's kinds are the scope unless the form narrowed or changed them.
+    kinds = list(follow.get("kinds") or filters.kinds)
     return Subscription.objects.create(
         reader=reader,
         name=follow.get("name") or default_name(filters),

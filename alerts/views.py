@@ -37,7 +37,7 @@ def follow(request):
     except FilterError as error:
         return render(request, "alerts/follow.html", {"error": str(error)}, status=400)
     reader = accounts.current_reader(request)
-    initial = {"name": default_name(filters), "kinds": [filters.kind] if filters.kind else []}
+    initial = {"name": default_name(filters), "kinds": list(filters.kinds)}
     form = FollowForm(request.POST or None, initial=initial, signed_in=reader is not None)
     context = {"form": form, "filters": filters, "query": query, "reader": reader}
     if request.method == "POST" and form.is_valid():

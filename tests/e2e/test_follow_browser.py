@@ -48,7 +48,8 @@ def test_following_disney_lawsuits_only_from_the_timeline_and_signing_in_by_the_
     settings.ALERTS_SITE_URL = app_server.url
     page.goto(f"/?org={disney.slug}")
     expect(page.locator("#results")).to_contain_text("Disney sues an image generator")
-    page.locator("#id_kind").select_option("lawsuit_filed")
+    page.locator("details.kind-picker summary").click()
+    page.locator('input[name="kind"][value="lawsuit_filed"]').check()
     follow = page.locator("a.follow")
     expect(follow).to_have_attribute("href", re.compile(r"kind=lawsuit_filed"))
     follow.click()
