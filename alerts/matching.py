@@ -70,7 +70,7 @@ class EventFacts:
                     queryset=EventOrganisation.objects.only("event_id", "organisation_id", "role"),
                 ),
                 Prefetch("person_links", queryset=EventPerson.objects.only("event_id", "person_id", "role")),
-                Prefetch("sources", queryset=Source.objects.only("event_id", "title")),
+                Prefetch("sources", queryset=Source.objects.public().only("event_id", "title")),
             )
             .get()
         )

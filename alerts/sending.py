@@ -17,9 +17,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from events.models import Source
 
 from .models import Delivery, Message, WebhookAttempt
 
@@ -67,7 +70,11 @@ def message_groups(message):
     """[(subscription, [delivery, ...])] of one message, by subscription name, events newest first."""
     deliveries = (
         message.deliveries.select_related("subscription", "event", "event__lawsuit", "event__agreement")
-        .prefetch_related("event__sources", "event__organisation_links__organisation")
+        .prefetch_related(
+            # Only the sources visitors see: proposals wait for a curator.
+            Prefetch("event__sources", queryset=Source.objects.public().order_by("published_on", "id")),
+            "event__organisation_links__organisation",
+        )
         .order_by("subscription__name", "subscription_id", "-event__date", "-event_id")
     )
     groups = {}
@@ -168,7 +175,8 @@ def webhook_payload(delivery):
                 for link in event.organisation_links.select_related("organisation").order_by("id")
             ],
             "sources": [
-                {"url": s.url, "title": s.title, "publisher": s.publisher} for s in event.sources.order_by("id")
+                {"url": s.url, "title": s.title, "publisher": s.publisher}
+                for s in Source.objects.public().filter(event=event).order_by("published_on", "id")
             ],
         },
     }
