@@ -15,7 +15,8 @@ import datetime
 from django.db.models import Prefetch
 
 from events.models import Event, EventOrganisation, EventPerson, Source
-from events.queries import SEARCH_WORD, organisation_tree, search_words
+from events.queries import organisation_tree
+from events.search import SEARCH_WORD, search_words
 
 from .models import Subscription, SubscriptionKey
 
@@ -67,14 +68,26 @@ class EventFacts:
             .prefetch_related(
                 Prefetch(
                     "organisation_links",
-                    queryset=EventOrganisation.objects.only("event_id", "organisation_id", "role"),
+                    queryset=EventOrganisation.objects.select_related("organisation").only(
+                        "event_id", "organisation_id", "role", "organisation__name", "organisation__aliases"
+                    ),
                 ),
-                Prefetch("person_links", queryset=EventPerson.objects.only("event_id", "person_id", "role")),
+                Prefetch(
+                    "person_links",
+                    queryset=EventPerson.objects.select_related("person").only(
+                        "event_id", "person_id", "role", "person__name", "person__aliases"
+                    ),
+                ),
                 Prefetch("sources", queryset=Source.objects.public().only("event_id", "title")),
             )
             .get()
         )
-        text = " ".join([event.title, event.summary, *(s.title for s in event.sources.all())])
+        # What the timeline's search reads (events/search.py): titles, summary, sources' titles, and the
+        # names and aliases of the organisations and people on the event.
+        names = [
+            f"{link.organisation.name} {link.organisation.aliases}" for link in event.organisation_links.all()
+        ] + [f"{link.person.name} {link.person.aliases}" for link in event.person_links.all()]
+        text = " ".join([event.title, event.summary, *(s.title for s in event.sources.all()), *names])
         return cls(
             id=event.pk,
             kind=event.kind,

@@ -6,7 +6,7 @@ from django.http import QueryDict
 
 from events.feeds import describe
 from events.outputs import output_query, read_filters
-from events.queries import search_words
+from events.search import search_words
 
 from .models import Subscription
 
