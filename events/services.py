@@ -228,20 +228,22 @@ def lead_summary(text, *titles):
 @transaction.atomic
 def propose_event(
     *, kind, date, title, summary="", organisations=(), people=(), source_url, source_title="",
-    publisher="", published_on=None,
+    publisher="", published_on=None, event=None, find_match=True, date_precision=Event.Precision.DAY,
 ):
     """Attach the source to a matching event, or create a draft event for curators to review.
 
-    `organisations` and `people` are (id, role) pairs. Returns (event, created).
+    `organisations` and `people` are (id, role) pairs. `event`: the event the caller has already matched
+    (the source joins it); `find_match=False`: the caller found none, so a draft is made. Returns (event, created).
     """
-    organisation_ids = [org_id for org_id, _ in organisations]
-    event = find_matching_event(kind=kind, date=date, organisation_ids=organisation_ids)
+    if event is None and find_match:
+        organisation_ids = [org_id for org_id, _ in organisations]
+        event = find_matching_event(kind=kind, date=date, organisation_ids=organisation_ids)
     created = event is None
     if created:
         headline = clean_title(title, publisher)
         event = Event.objects.create(
-            kind=kind, date=date, title=headline[:300], summary=lead_summary(summary, title, headline),
-            status=Event.Status.DRAFT, machine_draft=True,
+            kind=kind, date=date, date_precision=date_precision, title=headline[:300],
+            summary=lead_summary(summary, title, headline), status=Event.Status.DRAFT, machine_draft=True,
         )
     # A published event's organisations and people are the curators' word: a new source leaves them.
     if event.status == Event.Status.DRAFT:

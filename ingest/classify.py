@@ -45,6 +45,8 @@ class Classification:
     ai_side: list[str] = field(default_factory=list)
     entertainment_side: list[str] = field(default_factory=list)
     matched_rules: list[str] = field(default_factory=list)  # "kind#n:title" or "kind#n:body" per rule that fired
+    rule: str = ""  # the rule that decided the kind: the winning kind's strongest, or why none did
+    route: str = ""  # how the two sides were met: "screen" (AI and the screen industries) or "copyright suit"
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,10 @@ def _load_keywords(raw_keywords, side):
 KIND_RULES = _load_kind_rules(rules.KIND_RULES)
 AI_KEYWORDS = _load_keywords(rules.AI_KEYWORDS, "AI")
 ENTERTAINMENT_KEYWORDS = _load_keywords(rules.ENTERTAINMENT_KEYWORDS, "entertainment")
+COURT_KEYWORDS = _load_keywords(rules.COURT_KEYWORDS, "court")
+CREATOR_KEYWORDS = _load_keywords(rules.CREATOR_KEYWORDS, "creator")
+# What remains when no specific kind holds: a specific kind with a clear score always wins over it.
+FALLBACK_KIND = Event.Kind.STATEMENT.value
 
 
 def _get(entity, key):
@@ -260,9 +266,15 @@ def _organisations(entities):
 
 def score_kinds(title, text, org_kinds):
     """{kind: score} and the names of the rules that fired. `title` and `text` are str or _Text."""
+    scores, fired, _ = _score_kinds(title, text, org_kinds)
+    return scores, fired
+
+
+def _score_kinds(title, text, org_kinds):
+    """score_kinds, and {kind: (points, rule name)} of each kind's strongest rule."""
     title = title if isinstance(title, _Text) else _Text.of(title)
     text = text if isinstance(text, _Text) else _Text.of(text)
-    scores, fired = {}, []
+    scores, fired, strongest = {}, [], {}
     for rule in KIND_RULES:
         if rule.only_with_org_kinds and not (rule.only_with_org_kinds & org_kinds):
             continue
@@ -272,8 +284,11 @@ def score_kinds(title, text, org_kinds):
             continue
         points = rule.weight * (in_title * rules.TITLE_MULTIPLIER + in_body)
         scores[rule.kind] = scores.get(rule.kind, 0.0) + points
-        fired.append(f"{rule.name}:{'title' if in_title else 'body'}")
-    return scores, fired
+        name = f"{rule.name}:{'title' if in_title else 'body'}"
+        fired.append(name)
+        if points > strongest.get(rule.kind, (0.0, ""))[0]:
+            strongest[rule.kind] = (points, name)
+    return scores, fired, strongest
 
 
 def confidence(best, runner_up):
@@ -302,19 +317,21 @@ def classify(title, text, entities=()):
     organisations = _organisations(entities)
     org_kinds = {org_kind for _, org_kind, _ in organisations}
 
-    scores, fired = score_kinds(title, text, org_kinds)
-    ranked = sorted(scores.items(), key=lambda item: -item[1])
-    best_kind, best = ranked[0] if ranked else (Event.Kind.OTHER.value, 0.0)
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    if best < rules.MIN_KIND_SCORE:
-        kind, sure = Event.Kind.OTHER.value, 0.0
-    else:
-        kind, sure = best_kind, confidence(best, runner_up)
+    scores, fired, strongest = _score_kinds(title, text, org_kinds)
+    kind, sure, rule = choose_kind(scores, strongest)
 
     ai_orgs = [name for name, org_kind, _ in organisations if org_kind in rules.AI_ORG_KINDS]
     ent_orgs = [name for name, org_kind, _ in organisations if org_kind in rules.ENTERTAINMENT_ORG_KINDS]
     ai_side, has_ai = _side(ai_orgs, AI_KEYWORDS, title, text)
     ent_side, has_ent = _side(ent_orgs, ENTERTAINMENT_KEYWORDS, title, text)
+    route = "screen" if has_ai and has_ent else ""
+    if has_ai and not has_ent:
+        # A publisher's or artists' copyright suit against an AI company: the court and the work copied.
+        court, has_court = _side([], COURT_KEYWORDS, title, text)
+        creator_orgs = [name for name, org_kind, _ in organisations if org_kind in rules.CREATOR_ORG_KINDS]
+        creators, has_creators = _side(creator_orgs, CREATOR_KEYWORDS, title, text)
+        if has_court and has_creators:
+            route, has_ent, ent_side = "copyright suit", True, court + creators
     return Classification(
         kind=kind,
         confidence=sure,
@@ -322,4 +339,22 @@ def classify(title, text, entities=()):
         ai_side=ai_side if has_ai else [],
         entertainment_side=ent_side if has_ent else [],
         matched_rules=fired,
+        rule=rule,
+        route=route,
     )
+
+
+def choose_kind(scores, strongest=None):
+    """(kind, confidence, deciding rule): the best specific kind when one scores clearly, "statement" when
+    only statement rules spoke, "other" when nothing did. Says/said is in almost every story: it never
+    outscores a specific kind."""
+    strongest = strongest or {}
+    specific = sorted(((k, v) for k, v in scores.items() if k != FALLBACK_KIND), key=lambda item: -item[1])
+    if specific and specific[0][1] >= rules.MIN_KIND_SCORE:
+        kind, best = specific[0]
+        runner_up = specific[1][1] if len(specific) > 1 else 0.0
+        return kind, confidence(best, runner_up), strongest.get(kind, (0, kind))[1]
+    statement = scores.get(FALLBACK_KIND, 0.0)
+    if statement >= rules.MIN_KIND_SCORE:
+        return FALLBACK_KIND, confidence(statement, 0.0), strongest.get(FALLBACK_KIND, (0, FALLBACK_KIND))[1]
+    return Event.Kind.OTHER.value, 0.0, "no rule scored enough"

@@ -77,6 +77,7 @@ class ExtractedArticle:
     published_at: datetime.datetime | None
     text: str
     html_sanitised: str
+    date_source: str = ""  # where published_at came from: "metadata", "url", "feed" (set by the pipeline), ""
 
     # Computed once: the pipeline asks for them several times (dedupe, then the row).
     @cached_property
@@ -165,7 +166,9 @@ def _metadata(tree, url):
         document.author = meta.extract_author(tree)
     if not document.url:
         document.url = meta.extract_url(tree, url)
-    date = _find_date(tree, document.url, extensive=False)
+    # Metadata only (meta tags, JSON-LD, time elements): the URL's date is read apart, so that the article
+    # records which of the two it came from, and htmldate's free-text search is never asked (see _url_date).
+    date = _find_date(tree, None, extensive=False)
     sitename = document.sitename or meta.extract_sitename(tree)
     if sitename:
         sitename = sitename.lstrip("@")
@@ -181,6 +184,26 @@ def _metadata(tree, url):
         "url": _clean_field(document.url),
         "date": _clean_field(date),
     }
+
+
+# A date in the URL path: /2024/03/25/, /2024-03-25-, /20240325/ (a date in a linked file's path is not ours).
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
+
+
+def url_date(url):
+    """The date in an article URL's path, or None."""
+    if not url:
+        return None
+    from urllib.parse import urlsplit
+
+    found = _URL_DATE_RE.search(urlsplit(url).path)
+    if not found:
+        return None
+    try:
+        day = datetime.date(int(found[1]), int(found[2]), int(found[3]))
+    except ValueError:
+        return None
+    return datetime.datetime(day.year, day.month, day.day, 12, tzinfo=datetime.UTC)
 
 
 def _body_html(body):
@@ -221,12 +244,19 @@ def extract_article(html, *, url=None):
         raise ExtractionError(f"The page could not be read as HTML ({type(exc).__name__}).") from exc
     if document is None or len((document.text or "").strip()) < MIN_TEXT_CHARS:
         raise ExtractionError("No article text was found on the page (too short, or not an article).")
-    published = _parse_date(metadata["date"]) or _parse_date(_find_date(tree, url, extensive=True))
+    # Never htmldate's extensive search: it reads dates from the body's free text and links (a date inside
+    # an mp3's path, "through May 1, 2026"), which are not when the article was published.
+    published, date_source = _parse_date(metadata["date"]), "metadata"
+    if published is None:
+        published, date_source = url_date(url) or url_date(metadata["url"]), "url"
+    if published is None:
+        date_source = ""
     return ExtractedArticle(
         title=(metadata["title"] or "").strip()[:500],
         author=(metadata["author"] or "").strip()[:300],
         publisher=(metadata["sitename"] or "").strip()[:200],
         published_at=published,
+        date_source=date_source,
         text=document.text.strip(),
         html_sanitised=sanitise_html(_body_html(document.body)),
     )

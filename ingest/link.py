@@ -141,13 +141,15 @@ class Entity:
 class AliasMatcher:
     """A token trie of aliases; `find(text)` counts the mentions of each (kind, id) target."""
 
-    def __init__(self, trie, details, alias_count):
+    def __init__(self, trie, details, alias_count, parents=None):
         self._trie = trie
+        self._parents = parents or {}  # (kind, id) -> the parent organisation's (kind, id)
         self._details = details  # (kind, id) -> (name, org_kind)
         self.alias_count = alias_count
+        self._by_name = {name: target for target, (name, _) in details.items()}
 
     @classmethod
-    def build(cls, entries, details=None):
+    def build(cls, entries, details=None, parents=None):
         """`entries` are (alias, kind, id) triples; `details` optionally maps (kind, id) -> (name, org_kind).
 
         Two targets sharing an alias are both counted when it appears: the text cannot tell them apart.
@@ -169,11 +171,16 @@ class AliasMatcher:
             endings = node.setdefault(_TERMINAL, {})
             endings.setdefault(tuple(written) if acronym else None, set()).add((kind, target_id))
             count += 1
-        return cls(trie, dict(details or {}), count)
+        return cls(trie, dict(details or {}), count, dict(parents or {}))
 
     def _matches(self, text):
         """Yield the targets of each leftmost-longest match in `text`."""
         folded, written = _tokens(text or "")
+        for _, _, targets in self._spans(folded, written):
+            yield targets
+
+    def _spans(self, folded, written):
+        """Yield (start, end, targets) of each leftmost-longest match, in token positions."""
         root, n, i = self._trie, len(folded), 0
         while i < n:
             node = root.get(folded[i])
@@ -190,7 +197,7 @@ class AliasMatcher:
                         best_end, best_targets = j, targets
                 node = node.get(folded[j]) if j < n else None
             if best_targets:
-                yield best_targets
+                yield i, best_end, best_targets
                 i = best_end
             else:
                 i += 1
@@ -221,6 +228,120 @@ class AliasMatcher:
         return found
 
 
+    def states(self):
+        """(name, target) of the organisations called "State of …"."""
+        return [(name, target) for name, target in self._by_name.items() if name.startswith("State of ")]
+
+    def entities_from_counts(self, counts):
+        found = []
+        for (kind, target_id), count in counts.items():
+            name, org_kind = self._details.get((kind, target_id), ("", ""))
+            found.append(Entity(kind=kind, id=target_id, name=name, org_kind=org_kind, count=count))
+        found.sort(key=lambda entity: (-entity.count, entity.kind, entity.name, entity.id))
+        return found
+
+    def covers(self, name):
+        """Whether registry aliases cover every word of `name` (the registry knows it)."""
+        folded, written = _tokens(name or "")
+        if not folded:
+            return False
+        return sum(end - start for start, end, _ in self._spans(folded, written)) == len(folded)
+
+    def target_named(self, name):
+        """The (kind, id) of the organisation or person called exactly `name`, or None."""
+        return self._by_name.get(name)
+
+    def link(self, text):
+        """The entities of `text` after reading the context, and the names it leaves ambiguous.
+
+        Beyond `entities`: an alias that only starts a longer name the registry lacks ("Warner Bros."
+        in "Warner Bros. Animation") is not linked but offered as a choice; an alias that is the short
+        form of a longer mention in the same text ("Warner Bros." after "Warner Bros. Discovery") counts
+        for the longer one, and the choice is shown; a person's surname after their full name counts as a
+        mention ("Tillis" after "Thom Tillis"). Returns (entities, choices).
+        """
+        folded, written = _tokens(text or "")
+        spans = list(self._spans(folded, written))
+        counts, choices, covered = Counter(), [], set()
+        longest = {}
+        for start, end, targets in spans:
+            longest.setdefault(tuple(folded[start:end]), targets)
+        for start, end, targets in spans:
+            covered.update(range(start, end))
+            words = written()
+            following = words[end] if end < len(words) else ""
+            names = sorted(self._details.get(t, ("", ""))[0] for t in targets)
+            if following in UNKNOWN_SUBSIDIARY_WORDS and all(kind == ORGANISATION for kind, _ in targets):
+                choices.append(
+                    {"text": " ".join(words[start : end + 1]), "options": names, "chosen": None,
+                     "why": "a name the registry does not have, starting with a known one"}
+                )  # fmt: skip
+                continue
+            key = tuple(folded[start:end])
+            fuller = [
+                (other, other_targets)
+                for other, other_targets in longest.items()
+                if len(other) > len(key) and other[: len(key)] == key and other_targets != targets
+            ]
+            # Only towards a group the short name belongs to: "Warner Bros." for Warner Bros. Discovery, never
+            # "Disney" for Disney Character Voices (there the short name is the group itself).
+            fuller = [(k, t) for k, t in fuller if all(self._has_ancestor(mine, t) for mine in targets)]
+            if fuller and all(kind == ORGANISATION for kind, _ in targets):
+                other_key, other_targets = min(fuller, key=len)
+                chosen = sorted(self._details.get(t, ("", ""))[0] for t in other_targets)
+                choices.append(
+                    {"text": " ".join(words[start:end]), "options": sorted({*names, *chosen}), "chosen": chosen,
+                     "why": "short form of a fuller name in the same article"}
+                )  # fmt: skip
+                targets = other_targets
+            for target in targets:
+                counts[target] += 1
+        self._count_surnames(counts, folded, written, covered)
+        return self.entities_from_counts(counts), _merge_choices(choices)
+
+    def _has_ancestor(self, target, ancestors):
+        seen, parent = set(), self._parents.get(target)
+        while parent is not None and parent not in seen:
+            if parent in ancestors:
+                return True
+            seen.add(parent)
+            parent = self._parents.get(parent)
+        return False
+
+    def _count_surnames(self, counts, folded, written, covered):
+        surnames = {}
+        for kind, target_id in list(counts):
+            name = self._details.get((kind, target_id), ("", ""))[0]
+            tokens = original_tokens(name) if kind == PERSON else []
+            if len(tokens) >= 2 and len(tokens[-1]) >= 3 and tokens[-1][0].isupper():
+                surnames.setdefault(fold(tokens[-1]), []).append((kind, target_id))
+        if not surnames:
+            return
+        words = written()
+        for position, token in enumerate(folded):
+            people = surnames.get(token)
+            # Only a surname that is one person's among those named, written with its capital.
+            if people and len(people) == 1 and position not in covered and words[position][:1].isupper():
+                counts[people[0]] += 1
+
+
+# After an alias, these words make a longer name: a subsidiary or division the registry may lack.
+UNKNOWN_SUBSIDIARY_WORDS = {
+    "Animation", "Games", "Television", "TV", "Records", "Music", "Interactive", "Channel", "Labs", "Research",
+}  # fmt: skip
+
+
+def _merge_choices(choices):
+    merged = {}
+    for choice in choices:
+        key = (choice["text"], tuple(choice["options"]))
+        if key in merged:
+            merged[key]["count"] += 1
+        else:
+            merged[key] = {**choice, "count": 1}
+    return list(merged.values())
+
+
 def registry_entries():
     """(entries, details) for `AliasMatcher.build` from the organisations and people in the database."""
     from events.models import Organisation, Person
@@ -237,9 +358,19 @@ def registry_entries():
     return entries, details
 
 
+def registry_parents():
+    """{(organisation, id): (organisation, parent id)} from the database."""
+    from events.models import Organisation
+
+    return {
+        (ORGANISATION, pk): (ORGANISATION, parent)
+        for pk, parent in Organisation.objects.filter(parent__isnull=False).values_list("id", "parent_id")
+    }
+
+
 def build_from_database():
     entries, details = registry_entries()
-    return AliasMatcher.build(entries, details)
+    return AliasMatcher.build(entries, details, registry_parents())
 
 
 def bump_version():
@@ -289,3 +420,49 @@ def current_matcher():
 def link_entities(text):
     """The registry's organisations and people named in `text` (see `Entity`), most mentioned first."""
     return current_matcher().entities(text)
+
+
+# --- Institutions named by context -------------------------------------------------------------------
+# "The Senate" in a story about a federal bill is the U.S. Senate; "Tennessee Governor Bill Lee" names the
+# State of Tennessee. Only with the context present, and only when the registry has the institution.
+_FEDERAL_CONTEXT_RE = re.compile(
+    r"\b(?:Congress|congressional|federal|senators?|bipartisan|Capitol Hill|[A-Z]{2,} Act)\b"
+)
+_CHAMBERS = [
+    ("U.S. Senate", re.compile(r"\bthe Senate\b(?! Judiciary)")),
+    ("U.S. House of Representatives", re.compile(r"\bthe House\b(?! of (?:Lords|Commons))")),
+]
+_STATE_ROLE = r"(?:'s)? (?:Governor|governor|Gov\.|lawmakers|legislature|legislators|General Assembly|attorney general)"
+
+
+def _context_mentions(matcher, text):
+    """{(kind, id): count} of institutions the context names."""
+    found = Counter()
+    if _FEDERAL_CONTEXT_RE.search(text):
+        for name, pattern in _CHAMBERS:
+            target = matcher.target_named(name)
+            if target:
+                found[target] += len(pattern.findall(text))
+    for name, target in matcher.states():
+        place = re.escape(name.removeprefix("State of "))
+        hits = len(re.findall(rf"\b{place}{_STATE_ROLE}\b|\b(?:governor|Governor) of {place}\b", text))
+        if hits:
+            found[target] += hits
+    return {target: count for target, count in found.items() if count}
+
+
+def link_article(text):
+    """The entities of an article (aliases, short forms, context) and the ambiguous names to show.
+
+    Returns (entities, choices): `entities` as `AliasMatcher.entities`, `choices` a list of dicts
+    {"text", "options", "chosen", "why", "count"} for the curator (see `AliasMatcher.link`).
+    """
+    matcher = current_matcher()
+    entities, choices = matcher.link(text)
+    extra = _context_mentions(matcher, text)
+    if extra:
+        counts = {(e.kind, e.id): e.count for e in entities}
+        for target, count in extra.items():
+            counts[target] = counts.get(target, 0) + count
+        entities = matcher.entities_from_counts(counts)
+    return entities, choices

@@ -16,14 +16,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from events import services as event_services
-from events.models import Role
+from events.models import Event, Role
 
+from . import match
+from .candidates import find_candidates
 from .canonical import canonical_url
 from .classify import classify
+from .dates import EventDate, date_in_text, days_later, event_date, lead
 from .extract import ExtractionError, extract_article
 from .fetch import FetchError, fetch
-from .link import link_entities
-from .models import Article, ArticleEvent, ArticleFeed, IngestRun, Mention
+from .link import current_matcher, link_article
+from .models import Article, ArticleEvent, ArticleFeed, CandidateName, IngestRun, Mention
 
 logger = logging.getLogger(__name__)
 
@@ -156,8 +159,11 @@ def ingest_html(content, *, url, final_url=None, encoding=None, feed_id=None, ru
         article = record_failure(url, exc.message, feed_id=feed_id, canonical=canonical)
         count_in_run(run_id, FAILED)
         return Outcome(FAILED, article_id=article.pk, error=exc.message)
-    if extracted.published_at is None and published_hint:
-        extracted.published_at = _parse_hint(published_hint)
+    # The feed entry's date is the publisher's word: it comes before a date guessed from the URL.
+    if extracted.date_source in ("", "url") and published_hint:
+        hinted = _parse_hint(published_hint)
+        if hinted is not None:
+            extracted.published_at, extracted.date_source = hinted, "feed"
     try:
         return _store(
             extracted,
@@ -242,29 +248,45 @@ def _write(extracted, *, url, canonical, final_canonical, final_url, feed_id):
         article = failed
     else:
         article = Article(feed_id=feed_id, **fields)
-    return link_classify_propose(article, feed_id=feed_id)
+    return link_classify_propose(article, feed_id=feed_id, published_source=extracted.date_source)
 
 
-def link_classify_propose(article, *, feed_id=None):
-    """Mentions, kind and relevance, then the event; saves the article. Called inside its transaction.
+def link_classify_propose(article, *, feed_id=None, published_source=None, force_relevant=False):
+    """Mentions, kind, relevance and the event's date, then the event(s); saves the article. Called inside
+    its transaction. `force_relevant`: a curator promoted an article judged irrelevant.
 
     Linking and classifying need only the text, so they run before the row is written: a new article
     is one INSERT (plus one UPDATE when it proposes or joins an event), not an INSERT and an UPDATE.
     """
-    entities = link_entities(f"{article.title}\n{article.text}")
+    full_text = f"{article.title}\n{article.text}"
+    entities, choices = link_article(full_text)
     verdict = classify(article.title, article.text, entities)
+    relevant = verdict.relevant or force_relevant
+    if published_source is None:
+        published_source = "metadata" if article.published_at else ""
+    when = event_date(article.title, article.text, article.published_at, published_source)
     article.kind_guess = verdict.kind
     article.kind_confidence = verdict.confidence
     article.matched_rules = list(verdict.matched_rules)
-    article.kind_rule = verdict.matched_rules[0] if verdict.matched_rules else ""
+    article.kind_rule = verdict.rule[:200]
     article.relevance_signals = {
-        "relevant": verdict.relevant,
+        "relevant": relevant,
+        "route": "promoted by a curator" if force_relevant and not verdict.relevant else verdict.route,
         "ai": list(verdict.ai_side),
         "screen": list(verdict.entertainment_side),
-    }
+        "missing": [
+            side for side, evidence in (("AI", verdict.ai_side), ("screen industries", verdict.entertainment_side))
+            if not evidence
+        ],
+    }  # fmt: skip
+    article.link_choices = choices
+    article.event_date = when.date
+    article.event_date_precision = when.precision
+    article.event_date_source = when.source
+    article.event_date_evidence = when.evidence[:300]
     evidence = len(verdict.ai_side) + len(verdict.entertainment_side)
-    article.relevance = min(1.0, evidence / 4) if verdict.relevant else 0.0
-    if not verdict.relevant:
+    article.relevance = min(1.0, evidence / 4) if relevant else 0.0
+    if not relevant:
         article.status = Article.Status.IRRELEVANT
     new_row = article.pk is None
     article.save()
@@ -274,6 +296,7 @@ def link_classify_propose(article, *, feed_id=None):
         link_feed(article.pk, feed_id)
     if not new_row:  # a reused failed or pending row: no mention of an earlier attempt survives
         Mention.objects.filter(article=article).delete()
+        CandidateName.objects.filter(article=article, status=CandidateName.Status.OPEN).delete()
     if entities:
         Mention.objects.bulk_create(
             Mention(
@@ -284,18 +307,69 @@ def link_classify_propose(article, *, feed_id=None):
             )
             for e in entities
         )
-    if not verdict.relevant:
+    candidates = store_candidates(article, full_text, entities)
+    if not relevant:
         return Outcome(IRRELEVANT, article_id=article.pk)
-    event, created = propose(article, verdict.kind, entities)
-    article.event = event
+    matches = match.find_events(_facts(article, verdict.kind, when, entities, candidates))
+    events, created = propose(article, verdict.kind, entities, when, matches)
+    article.event = events[0]
     article.status = Article.Status.PROPOSED if created else Article.Status.LINKED
     article.save(update_fields=["event", "status", "updated_at"])
-    ArticleEvent.objects.get_or_create(
-        article=article,
-        event=event,
-        defaults={"how": ArticleEvent.How.PROPOSED if created else ArticleEvent.How.JOINED},
+    return Outcome(NEW, article_id=article.pk, event_id=events[0].pk, event_created=created)
+
+
+def store_candidates(article, text, entities=()):
+    """Keep the names that look like organisations or people the registry lacks, for the review screen.
+    A word of a name linked in the article ("Epic" after "Epic Games", "Tillis") is that name, not a new one."""
+    matcher = current_matcher()
+    linked_words = {word.casefold() for entity in entities for word in entity.name.split()}
+
+    def known(name):
+        return matcher.covers(name) or all(word.casefold() in linked_words for word in name.split())
+
+    found = find_candidates(text, known)
+    if found:
+        CandidateName.objects.bulk_create(
+            [
+                CandidateName(
+                    article=article, name=c.name[:200], key=c.key[:200], kind=c.kind, cue=c.cue[:100],
+                    sentence=c.sentence, count=c.count,
+                )
+                for c in found
+            ],
+            ignore_conflicts=True,
+        )  # fmt: skip
+    return found
+
+
+def _facts(article, kind, when, entities, candidates=()):
+    """What the event matcher reads of an article: its lead's entities and, for roundups, each paragraph's.
+    Unknown names (candidates) count as entities too: two reports of one new deal share them."""
+    matcher = current_matcher()
+    lead_text = f"{article.title}\n{lead(article.text)}".casefold()
+    unknown = {("candidate", c.key) for c in candidates}
+    lead_unknown = {("candidate", c.key) for c in candidates if c.key in lead_text}
+    lead_entities = set(matcher.find(f"{article.title}\n{lead(article.text)}")) | lead_unknown
+    paragraphs, previous = [], None
+    blocks = [block for block in article.text.split("\n") if len(block) > 40]
+    if len(blocks) >= 3 and article.published_at:
+        for block in blocks:
+            day = date_in_text("", block, article.published_at.date())
+            later = days_later(block)
+            if day is None and later and previous:  # "Two days later ..." in a roundup's next item
+                day = EventDate(previous + datetime.timedelta(days=later), "day", "text", f"{later} days later")
+            previous = day.date if day else previous
+            paragraphs.append((block, set(matcher.find(block)), (day.date, day.source) if day else None))
+    return match.ArticleFacts(
+        title=article.title,
+        text=article.text,
+        kind=kind,
+        date=when.date,
+        date_source=when.source,
+        lead_entities=lead_entities,
+        entities={(e.kind, e.id) for e in entities} | unknown,
+        paragraphs=paragraphs,
     )
-    return Outcome(NEW, article_id=article.pk, event_id=event.pk, event_created=created)
 
 
 def _roles(entities):
@@ -327,18 +401,48 @@ def summarise(text, limit=SUMMARY_CHARS):
     return summary or text[:limit]
 
 
-def propose(article, kind, entities):
+UNKNOWN_DATE_NOTE = (
+    "Date unknown: the article gives no publication date and does not say when this happened; the date "
+    "shown is the day it was ingested. "
+)
+
+
+def propose(article, kind, entities, when=None, matches=()):
+    """Make the article a source of the events it matches, or of a new draft. Returns (events, created)."""
     organisations, people = _roles(entities)
-    day = (article.published_at or timezone.now()).date()
-    return event_services.propose_event(
-        kind=kind,
-        date=day,
-        title=article.title or article.canonical_url,
-        summary=summarise(article.text),
-        organisations=organisations,
-        people=people,
-        source_url=article.final_url or article.url,
-        source_title=article.title,
-        publisher=article.publisher,
-        published_on=article.published_at.date() if article.published_at else None,
+    source = {
+        "source_url": article.final_url or article.url,
+        "source_title": article.title,
+        "publisher": article.publisher,
+        "published_on": article.published_at.date() if article.published_at else None,
+    }
+    if matches:
+        events = []
+        for found in matches:
+            event, _ = event_services.propose_event(
+                kind=kind, date=found.event.date, title=article.title, organisations=organisations, people=people,
+                event=found.event, **source,
+            )  # fmt: skip
+            ArticleEvent.objects.get_or_create(
+                article=article,
+                event=event,
+                defaults={"how": ArticleEvent.How.JOINED, "score": found.score, "reasons": found.reasons},
+            )
+            events.append(event)
+        return events, False
+    when = when or event_date(article.title, article.text, article.published_at, "metadata")
+    summary = summarise(article.text)
+    if when.known:
+        day, precision = when.date, when.precision or Event.Precision.DAY
+        if precision == Event.Precision.MONTH:
+            day = day.replace(day=1)
+    else:  # never today's date in silence: the draft says it does not know
+        day, precision, summary = timezone.now().date(), Event.Precision.DAY, UNKNOWN_DATE_NOTE + summary
+    event, _ = event_services.propose_event(
+        kind=kind, date=day, date_precision=precision, title=article.title or article.canonical_url, summary=summary,
+        organisations=organisations, people=people, find_match=False, **source,
+    )  # fmt: skip
+    ArticleEvent.objects.get_or_create(
+        article=article, event=event, defaults={"how": ArticleEvent.How.PROPOSED, "reasons": {"date": when.evidence}}
     )
+    return [event], True

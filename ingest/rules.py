@@ -84,12 +84,20 @@ KIND_RULES = [
     },
     {"kind": "ratification", "weight": 6, "pattern": r"\bratif(?:y|ies|ied|ying)\b"},
     {"kind": "ratification", "weight": 3, "pattern": r"\bratification\b"},
+    # "Members back contract": the vote on a deal already struck, not the deal.
+    {
+        "kind": "ratification",
+        "weight": 5,
+        "where": "title",
+        "pattern": r"\bmembers (?:back|approve|approved|endorse|endorsed|vote for|voted for|ratify|ratified)\b",
+    },
     {"kind": "ratification", "weight": 2, "pattern": r"\bmembers (?:vote|voted) (?:to approve|in favou?r)\b"},
     {
         "kind": "ratification",
         "weight": -6,
         "pattern": r"\b(?:pending|awaiting|for|ahead of|before) (?:a |the )?"
-        r"(?:members' )?ratification\b|\bratification vote\b|\bvote to ratify\b|\bwill (?:vote|decide) (?:on|whether)\b",
+        r"(?:members' )?ratification\b|\bratification vote\b|\bvote to ratify\b|\bwill (?:vote|decide) (?:on|whether)\b|"
+        r"\bratified (?:last|earlier|in (?:19|20)\d\d)\b",
     },
     {"kind": "strike_start", "weight": 5, "pattern": r"\b(?:go|goes|went|going|are|is) on strike\b"},
     {
@@ -151,11 +159,25 @@ KIND_RULES = [
     },
     {"kind": "deal", "weight": 1, "pattern": r"\b(?:deal|collaborat\w*|agreement)\b"},
     {
+        "kind": "deal",
+        "weight": 3,
+        "pattern": r"\b(?:worked|works|working|teams?) with (?:a |the )?(?:\w+ )?(?:film |movie |TV |game )?"
+        r"(?:studio|studios|filmmakers|producers)\b",
+    },
+    {
         "kind": "product_launch",
         "weight": 4,
         "pattern": r"\b(?:launch|launches|launched|rolls? out|rolled out|releases?|released|"
         r"debuts?|debuted|ships?|shipped|opens? (?:up )?to|goes live|now available|available (?:to|for) (?:all|everyone|users|"
         r"subscribers))\b",
+    },
+    {"kind": "product_launch", "weight": 4, "pattern": r"\b(?:rolling out|is live|are live|arrives? with)\b"},
+    # Not a launch (yet): "before it is released", "hasn't been a public release".
+    {
+        "kind": "product_launch",
+        "weight": -4,
+        "pattern": r"\b(?:before it is|before they are|not yet|yet to be|will be|to be) released\b|"
+        r"\bhas(?:n't| not) been (?:a )?(?:public )?release",
     },
     {
         "kind": "product_launch",
@@ -165,9 +187,9 @@ KIND_RULES = [
     {
         "kind": "announcement",
         "weight": 3,
-        "pattern": r"\b(?:announce[sd]?|announcement|unveil(?:s|ed)?|introduc(?:es|ed)|"
+        "pattern": r"\b(?:announce[sd]?|announcement|unveil(?:s|ed|ing)?|introduc(?:es|ed|ing)|issued guidance|guidance|"
         r"reveal(?:s|ed)?|previews?|previewed|shows? off|showed off|joins (?:the |its )?board|appoint(?:s|ed)|names .{0,30}? as|"
-        r"plans? to|will (?:launch|open|require|start)|shuts? down|new rules?)\b",
+        r"plans? to|will (?:launch|open|require|start)|shuts? down|shutting down|closes|new rules?|starts? a (?:\w+ )?unit)\b",
     },
     {
         "kind": "statement",
@@ -194,9 +216,25 @@ AI_KEYWORDS = [
     {"term": r"chatbots?|ChatGPT", "weight": STRONG},
     {"term": r"voice clon(?:e|es|ed|ing)|cloned voices?|AI voices?", "weight": STRONG},
     {"term": r"neural networks?|diffusion models?|foundation models?", "weight": STRONG},
-    {"term": r"training data|trained on|model training", "weight": WEAK},
+    {"term": r"training data|trained on|model training|to train", "weight": WEAK},
+    {"term": r"image generators?|video generat(?:or|ors|ion)|AI video|generative", "weight": STRONG},
     {"term": r"algorithms?|automation", "weight": WEAK},
 ]
+
+# The publishers' and artists' copyright suits against AI companies belong too: a court side (a lawsuit,
+# a ruling, a settlement) and a creators' side (the work copied) together count as the screen side,
+# provided the AI side is there.
+COURT_KEYWORDS = [
+    {"term": r"sue[sd]?|suing|lawsuit|class action|complaint|copyright|infringement|court", "weight": STRONG},
+]
+CREATOR_KEYWORDS = [
+    {
+        "term": r"artists?|illustrators?|authors?|writers?|photographers?|photographs|journalism|articles|"
+        r"newspapers?|publishers?|musicians?|creators?|their work|stock[- ]photo",
+        "weight": STRONG,
+    },
+]
+CREATOR_ORG_KINDS = ["media_outlet"]
 
 ENTERTAINMENT_KEYWORDS = [
     {"term": r"Hollywood", "weight": STRONG, "case_sensitive": True},
@@ -213,7 +251,10 @@ ENTERTAINMENT_KEYWORDS = [
         "term": r"box office|TV series|television|TV shows?|streaming (?:service|platform|giant)s?|streamers",
         "weight": STRONG,
     },
-    {"term": r"animated|animators?|VFX|visual effects|post-production", "weight": STRONG},
+    {"term": r"animated|animators?|animation|VFX|visual effects|post-production", "weight": STRONG},
+    # AI video is the screen industry's AI: a story about a video model belongs without a film keyword.
+    {"term": r"Sora|Veo|Movie Gen|video generat(?:or|ors|ion)|text-to-video|AI video|video model", "weight": STRONG},
+    {"term": r"likeness(?:es)?|cameos?|voice actors?|dubbing|video games?", "weight": STRONG},
     {"term": r"Oscars?|Academy Awards|Emmys?|Cannes|Sundance", "weight": STRONG},
     {
         "term": r"entertainment industry|video game performers|studio executives|major studios|film studios?",

@@ -148,6 +148,7 @@ def test_an_article_no_rule_speaks_to_is_other_with_no_confidence():
         ai_side=result.ai_side,
         entertainment_side=result.entertainment_side,
         matched_rules=result.matched_rules,
+        rule="no rule scored enough",
     )
 
 

@@ -131,7 +131,7 @@ def test_a_new_irrelevant_article_costs_one_lookup_one_insert_and_the_run_counte
         + "</article></body></html>"
     )
     run = IngestRun.objects.create(kind=IngestRun.Kind.FILE)
-    pipeline.link_entities("warm the alias matcher")  # its registry queries are once per process, not per article
+    pipeline.link_article("warm the alias matcher")  # its registry queries are once per process, not per article
     # BEGIN, the duplicate/placeholder lookup, INSERT, the run counter, COMMIT: in one transaction.
     with django_assert_num_queries(5):
         outcome = pipeline.ingest_html(page, url="https://news.example.com/bakery", run_id=run.pk)
