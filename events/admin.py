@@ -51,7 +51,7 @@ class OrganisationAdmin(SimpleHistoryAdmin):
     def event_count(self, obj):
         return obj.event_total
 
-    @admin.action(description="Merge the selected organisations into one", permissions=["change"])
+    @admin.action(description="Merge into one organisation…", permissions=["change"])
     def merge(self, request, queryset):
         organisations = list(queryset.order_by("name"))
         if len(organisations) < 2:
@@ -208,7 +208,7 @@ class EventAdmin(SimpleHistoryAdmin):
         url = reverse("admin:events_proposedsource_changelist")
         return format_html('<a href="{}?event__id__exact={}">{} to review</a>', url, obj.pk, obj.proposal_total)
 
-    @admin.action(description="Publish the selected events", permissions=["change"])
+    @admin.action(description="Publish: show on the site", permissions=["change"])
     def publish(self, request, queryset):
         # As Event rows, not the review queue's proxy: history and the cache signals listen to Event.
         chosen = Event.objects.filter(pk__in=[e.pk for e in queryset])
@@ -222,7 +222,7 @@ class EventAdmin(SimpleHistoryAdmin):
                 request, f"Not published, no source yet: {len(refused)} event(s) ({names}).", messages.WARNING
             )
 
-    @admin.action(description="Reject the selected events", permissions=["change"])
+    @admin.action(description="Reject: keep off the site", permissions=["change"])
     def reject(self, request, queryset):
         chosen = Event.objects.filter(pk__in=[e.pk for e in queryset])
         reason = f"Bulk: rejected {len(chosen)} event{'s' if len(chosen) != 1 else ''} at once"

@@ -4,6 +4,7 @@
 import logging
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -11,12 +12,19 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
-from . import admin_review  # noqa: F401  (registers the review queue and the proposed sources)
+from events.models import Event
+
+from . import (
+    admin_review,  # noqa: F401  (registers the review queue and the proposed sources)
+    pipeline,
+)
 from .extract import sanitise_html
 from .models import Article, Feed, IngestRun
-from .services import submit_url
+from .services import ingest_url_now, submit_url
 
 logger = logging.getLogger(__name__)
 
@@ -151,33 +159,111 @@ class FeedAdmin(admin.ModelAdmin):
 # --- Articles and runs ---------------------------------------------------------------------------
 
 
+def truncate(text, limit):
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def already_ingested(url):
+    """The article we already hold for this URL (not a failed or parked attempt), or None."""
+    canonical = pipeline._safe_canonical(url)
+    return (
+        Article.objects.filter(canonical_url=canonical)
+        .exclude(status__in=[Article.Status.FAILED, Article.Status.PENDING])
+        .select_related("event")
+        .first()
+    )
+
+
+def event_link(event):
+    """A link to where a curator deals with the event: the review screen for a draft, else the event."""
+    if event.status == Event.Status.DRAFT:
+        url = reverse("admin:ingest_draftevent_change", args=[event.pk])
+    else:
+        url = reverse("admin:events_event_change", args=[event.pk])
+    return format_html('<a href="{}">{}</a>', url, event.title)
+
+
+def describe_duplicate(article):
+    link = format_html(
+        '<a href="{}">{}</a>', reverse("admin:ingest_article_change", args=[article.pk]), str(article)
+    )
+    if article.event_id:
+        return format_html("Already here: it duplicates the article {}, a source of {}.", link,
+                           event_link(article.event)), messages.INFO
+    return format_html("Already here: it duplicates the article {}.", link), messages.INFO
+
+
+def describe_outcome(url, outcome):
+    """(message, level) for what the pipeline did with a URL read in this process."""
+    if outcome.result == pipeline.FAILED:
+        return f"Failed to ingest {url}: {outcome.error or 'no reason given'}", messages.ERROR
+    article = Article.objects.filter(pk=outcome.article_id).select_related("event").first()
+    if outcome.result == pipeline.DUPLICATE and article is not None:
+        return describe_duplicate(article)
+    if outcome.result == pipeline.IRRELEVANT:
+        return f"Read {url}: not about AI and the screen industries, so no event was proposed.", messages.INFO
+    event = Event.objects.filter(pk=outcome.event_id).first()
+    if event is None:
+        return f"Read {url}.", messages.INFO
+    if outcome.event_created:
+        return format_html("Ingested {}: it proposes the draft {}.", url, event_link(event)), messages.SUCCESS
+    if event.status == Event.Status.PUBLISHED:
+        return format_html(
+            "Ingested {}: it joined {} as a proposed source, shown once you accept it.", url, event_link(event)
+        ), messages.SUCCESS
+    return format_html("Ingested {}: it joined {} as a source.", url, event_link(event)), messages.SUCCESS
+
+
+
+class KindGuessFilter(admin.SimpleListFilter):
+    """The classifier's kind, by its label ("Lawsuit filed", not `lawsuit_filed`)."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return Event.Kind.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind_guess=self.value()) if self.value() else queryset
+
+
 class SubmitURLForm(forms.Form):
     url = forms.URLField(label="Article URL", max_length=2000, assume_scheme="https")
 
 
 @admin.register(Article)
 class ArticleAdmin(ReadOnlyAdmin):
-    list_display = [
-        "__str__",
-        "status",
-        "kind_guess",
-        "published_at",
-        "feed",
-        "event",
-        "short_error",
-        "created_at",
-    ]
-    list_filter = ["status", "kind_guess"]
+    # Seven narrow columns: long titles, URLs and errors are cut so the list fits a 1280 px screen.
+    list_display = ["short_title", "status", "kind", "published_on", "event_title", "short_error", "created_at"]
+    list_filter = ["status", KindGuessFilter]
     search_fields = ["title", "canonical_url", "url"]
-    list_select_related = ["feed", "event"]
+    list_select_related = ["event"]
     exclude = ["html_sanitised", "feeds", "matched_rules"]
     readonly_fields = ["body"]
     change_list_template = "admin/ingest/article/change_list.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    @admin.display(description="article", ordering="title")
+    def short_title(self, obj):
+        return truncate(str(obj), 90)
+
+    @admin.display(description="kind", ordering="kind_guess")
+    def kind(self, obj):
+        return dict(Event.Kind.choices).get(obj.kind_guess, "")
+
+    @admin.display(description="published", ordering="published_at")
+    def published_on(self, obj):
+        return obj.published_at.date() if obj.published_at else ""
+
+    @admin.display(description="event", ordering="event__title")
+    def event_title(self, obj):
+        return truncate(obj.event.title, 60) if obj.event_id else ""
+
     @admin.display(description="error")
     def short_error(self, obj):
-        return obj.error[:120]
+        return truncate(obj.error, 80)
 
     @admin.display(description="body (sanitised)")
     def body(self, obj):
@@ -193,9 +279,21 @@ class ArticleAdmin(ReadOnlyAdmin):
         form = SubmitURLForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             url = form.cleaned_data["url"]
+            existing = already_ingested(url)
+            if existing is not None:
+                self.message_user(request, *describe_duplicate(existing))
+                return redirect(reverse("admin:ingest_article_change", args=[existing.pk]))
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                # No broker: the URL is read here and now, so say what became of it.
+                _, outcome = ingest_url_now(url)
+                self.message_user(request, *describe_outcome(url, outcome))
+                return redirect(reverse("admin:ingest_article_changelist"))
             if submit_url(url):
+                follow = reverse("admin:ingest_article_changelist") + "?" + urlencode({"q": url})
                 self.message_user(
-                    request, f"Queued {url}: it appears here once a worker has read it.", messages.SUCCESS
+                    request,
+                    format_html('Queued {}: a worker reads it shortly. <a href="{}">Follow it here</a>.', url, follow),
+                    messages.SUCCESS,
                 )
             else:
                 self.message_user(

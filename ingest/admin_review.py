@@ -11,15 +11,16 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from events import services as event_services
 from events.admin import EventAdmin
 from events.duplicates import possible_duplicates
-from events.models import Event, ProposedSource, Source
+from events.models import Event, Organisation, Person, ProposedSource, Source
 
 from .extract import sanitise_html
-from .models import Article, ArticleEvent, DraftEvent, Mention
+from .models import Article, ArticleEvent, CandidateName, DraftEvent, Mention
 
 # The keys of the review screen, listed on the page and read by static/js/review-keys.js.
 REVIEW_KEYS = [
@@ -61,6 +62,53 @@ def articles_for_sources(sources):
     return {s.pk: found.get(s.url) for s in sources}
 
 
+def kind_label(code):
+    """"Lawsuit filed" for `lawsuit_filed`: curators read labels, not codes."""
+    return dict(Event.Kind.choices).get(code, code.replace("_", " ").capitalize() if code else "Other")
+
+
+def registry_add_url(candidate):
+    """The add form of an organisation or a person, prefilled from a candidate name and its sentence."""
+    if candidate.kind == CandidateName.Kind.PERSON:
+        base = reverse("admin:events_person_add")
+        initial = {"name": candidate.name}
+    else:
+        base = reverse("admin:events_organisation_add")
+        initial = {"name": candidate.name, "kind": organisation_kind_guess(candidate)}
+    if candidate.sentence:
+        initial["description"] = f"Named in an article: “{candidate.sentence.strip()[:400]}”"
+    return f"{base}?{urlencode(initial)}"
+
+
+def organisation_kind_guess(candidate):
+    """A kind from the cue that made the name stand out ("… Studios", "… Inc.", "… Guild")."""
+    text = f"{candidate.name} {candidate.cue}".lower()
+    for words, kind in [
+        (("guild", "union", "sag-aftra", "iatse"), Organisation.Kind.UNION),
+        (("studio", "pictures", "films"), Organisation.Kind.STUDIO),
+        (("court",), Organisation.Kind.COURT),
+        ((" ai", "labs", "intelligence"), Organisation.Kind.AI_COMPANY),
+        (("llp", "law"), Organisation.Kind.LAW_FIRM),
+        (("agency",), Organisation.Kind.TALENT_AGENCY),
+        (("inc", "corp", "ltd", "company"), Organisation.Kind.TECH_COMPANY),
+    ]:
+        if any(word in f" {text}" for word in words):
+            return kind
+    return Organisation.Kind.OTHER
+
+
+def open_candidates(queryset):
+    """Open candidate names, one per name, without those the registry has gained since."""
+    known = {n.casefold() for n in Organisation.objects.values_list("name", flat=True)}
+    known |= {n.casefold() for n in Person.objects.values_list("name", flat=True)}
+    chosen = {}
+    for candidate in queryset.filter(status=CandidateName.Status.OPEN).order_by("-count", "name"):
+        if candidate.key not in chosen and candidate.name.casefold() not in known:
+            candidate.add_url = registry_add_url(candidate)
+            chosen[candidate.key] = candidate
+    return list(chosen.values())
+
+
 def merge_drafts(drafts, target):
     """Fold drafts into `target`; their articles now link to it."""
     with transaction.atomic():
@@ -96,6 +144,14 @@ class DraftEventAdmin(EventAdmin):
     def organisation_names(self, obj):
         return ", ".join(o.name for o in obj.organisations.all()[:6])
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a wrong draft is rejected, and stays on record
+        return actions
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Drafts to review", **(extra_context or {})})
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
@@ -127,6 +183,7 @@ class DraftEventAdmin(EventAdmin):
             for article in articles:
                 # Stored sanitised; cleaned again on the way out so nothing but nh3's output reaches the page.
                 article.display_html = mark_safe(sanitise_html(article.html_sanitised))  # noqa: S308
+                article.kind_label = kind_label(article.kind_guess)
             previous_id, next_id = self.neighbours(event)
             extra = {
                 "articles": articles,
@@ -137,6 +194,7 @@ class DraftEventAdmin(EventAdmin):
                 "preview_url": reverse("admin:ingest_draftevent_preview", args=[event.pk]),
                 "merge_url": reverse("admin:ingest_draftevent_merge", args=[event.pk]),
                 "review_keys": REVIEW_KEYS,
+                "candidates": open_candidates(CandidateName.objects.filter(article__in=articles)),
             }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
@@ -243,6 +301,9 @@ class ProposedSourceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Proposed sources to review", **(extra_context or {})})
+
     @admin.display(description="source", ordering="title")
     def source_title(self, obj):
         return obj.title or obj.url
@@ -344,3 +405,57 @@ class ProposedSourceAdmin(admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/ingest/proposedsource/move.html", context)
+
+
+# --- Candidate names -----------------------------------------------------------------------------------
+
+
+@admin.register(CandidateName)
+class CandidateNameAdmin(admin.ModelAdmin):
+    """Names ingest found that the registry lacks: add them as an organisation or a person, or dismiss."""
+
+    list_display = ["name", "kind", "count", "sentence_excerpt", "article", "add_link"]
+    list_filter = ["status", "kind"]
+    search_fields = ["name", "sentence"]
+    list_select_related = ["article"]
+    actions = ["dismiss", "mark_added"]
+    readonly_fields = ["article", "name", "key", "kind", "cue", "sentence", "count", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("status", "-count", "name")
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and not request.GET:
+            # Open names first: what is decided already is one filter away.
+            return redirect(f"{request.path}?status__exact=open")
+        return super().changelist_view(request, {"title": "Names not in the registry", **(extra_context or {})})
+
+    @admin.display(description="sentence")
+    def sentence_excerpt(self, obj):
+        return (obj.sentence[:140] + "…") if len(obj.sentence) > 140 else obj.sentence
+
+    @admin.display(description="add to the registry")
+    def add_link(self, obj):
+        if obj.status != CandidateName.Status.OPEN:
+            return obj.get_status_display()
+        what = "person" if obj.kind == CandidateName.Kind.PERSON else "organisation"
+        return format_html('<a class="button" href="{}">Add as {}</a>', registry_add_url(obj), what)
+
+    @admin.action(description="Dismiss: not a name for the registry", permissions=["change"])
+    def dismiss(self, request, queryset):
+        keys = list(queryset.values_list("key", flat=True))
+        count = CandidateName.objects.filter(key__in=keys, status=CandidateName.Status.OPEN).update(
+            status=CandidateName.Status.DISMISSED
+        )
+        self.message_user(request, f"Dismissed {count} candidate name(s).", messages.SUCCESS)
+
+    @admin.action(description="Mark as added to the registry", permissions=["change"])
+    def mark_added(self, request, queryset):
+        keys = list(queryset.values_list("key", flat=True))
+        count = CandidateName.objects.filter(key__in=keys, status=CandidateName.Status.OPEN).update(
+            status=CandidateName.Status.ADDED
+        )
+        self.message_user(request, f"Marked {count} candidate name(s) as added.", messages.SUCCESS)

@@ -397,5 +397,5 @@ class DraftEvent(Event):
     class Meta:
         proxy = True
         ordering = ["-created_at"]
-        verbose_name = "draft event to review"
-        verbose_name_plural = "review queue"
+        verbose_name = "draft"
+        verbose_name_plural = "drafts to review"

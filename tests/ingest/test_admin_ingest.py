@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from events.models import Event
-from ingest.models import Article, Feed, IngestRun
-from ingest.services import ingest_sample
+from events.models import Event, Organisation, Source
+from ingest.models import Article, CandidateName, Feed, IngestRun
+from ingest.services import SAMPLE_DIR, ingest_sample
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,8 @@ def test_a_draft_shows_the_article_beside_its_suggested_kind_and_organisations(c
     page = response.content.decode()
     assert response.status_code == 200
     assert 'class="review"' in page and article.text.split("\n")[0][:60] in page
-    assert f"suggested kind: {article.kind_guess}" in page
+    label = dict(Event.Kind.choices)[article.kind_guess]
+    assert f"suggested kind: {label}" in page and f"suggested kind: {article.kind_guess} " not in page
 
 
 def test_article_html_reaches_the_review_page_sanitised(curator_client, sample):
@@ -142,3 +143,76 @@ def test_submitting_a_url_queues_it(curator_client, monkeypatch):
 def test_anonymous_visitors_never_see_the_queue(client, sample):
     response = client.get(reverse("admin:ingest_draftevent_changelist"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+# --- The admin home, curator wording, lists that fit, Submit a URL that tells the truth ---------------
+
+
+def test_the_admin_home_shows_what_waits_each_a_link(curator_client, sample):
+    published = factories.EventFactory(title="Public")
+    Source.objects.create(event=published, url="https://x.example.com/p", review="proposed")
+    article = Article.objects.first()
+    CandidateName.objects.create(article=article, name="Quillfeather Studios", key="quillfeather studios",
+                                 kind="organisation", sentence="Quillfeather Studios signed on.")
+    index = curator_client.get(reverse("admin:index")).content.decode()
+    assert f"<strong>{sample.count()}</strong> drafts" in index
+    assert "<strong>1</strong> proposed source" in index and "<strong>1</strong> candidate name" in index
+    assert "<strong>0</strong> unhealthy feeds" in index
+    for name in ["ingest_draftevent_changelist", "events_proposedsource_changelist",
+                 "ingest_candidatename_changelist", "ingest_feed_changelist"]:
+        assert reverse(f"admin:{name}") in index
+
+
+def test_the_queue_speaks_a_curators_language(curator_client, sample):
+    page = curator_client.get(reverse("admin:ingest_draftevent_changelist")).content.decode()
+    assert "Drafts to review" in page and f"{sample.count()} drafts to review" in page
+    assert "Select draft" not in page and "review queue" not in page and "Delete selected" not in page
+    assert "Publish: show on the site" in page
+    articles = curator_client.get(reverse("admin:ingest_article_changelist")).content.decode()
+    codes = [code for code, _ in Event.Kind.choices if "_" in code]
+    assert not any(f">{code}<" in articles for code in codes)
+
+
+def test_the_article_list_has_few_narrow_columns(curator_client):
+    Article.objects.create(url="https://e.example.com/a", canonical_url="https://e.example.com/a",
+                           title="T" * 400, status="failed", error="E" * 900)
+    page = curator_client.get(reverse("admin:ingest_article_changelist")).content.decode()
+    assert "T" * 100 not in page and "E" * 100 not in page
+    assert page.count('<th scope="col" class="column-') <= 8
+
+
+def test_submitting_a_url_run_in_process_says_what_became_of_it(curator_client, settings, local_server):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.DAILIES_FETCH_ALLOW_PRIVATE = True
+    page = (SAMPLE_DIR / "sora-opens-to-subscribers.html").read_bytes()
+    local_server.serve("/sora", page)
+    url = reverse("admin:ingest_article_submit")
+    done = curator_client.post(url, {"url": local_server.url("/sora")}, follow=True).content.decode()
+    draft = Event.objects.get(status="draft")
+    assert "it proposes the draft" in done and reverse("admin:ingest_draftevent_change", args=[draft.pk]) in done
+    again = curator_client.post(url, {"url": local_server.url("/sora")}, follow=True).content.decode()
+    assert "Already here: it duplicates the article" in again and draft.title in again
+    failed = curator_client.post(url, {"url": local_server.url("/missing")}, follow=True).content.decode()
+    assert "Failed to ingest" in failed and "Queued" not in failed
+
+
+def test_candidate_names_are_offered_as_prefilled_registry_entries(curator_client, sample):
+    draft = sample.first()
+    article = Article.objects.get(event=draft)
+    CandidateName.objects.create(article=article, name="Quillfeather Studios", key="quillfeather studios",
+                                 kind="organisation", cue="… Studios", sentence="Quillfeather Studios signed on.")
+    CandidateName.objects.create(article=article, name="Ada Lark", key="ada lark", kind="person",
+                                 sentence="Ada Lark said so.")
+    review = curator_client.get(reverse("admin:ingest_draftevent_change", args=[draft.pk])).content.decode()
+    assert "Names not in the registry" in review and "Add as organisation" in review and "Add as person" in review
+    listing = curator_client.get(reverse("admin:ingest_candidatename_changelist"), follow=True).content.decode()
+    assert "Quillfeather Studios" in listing and "Ada Lark" in listing
+    add = curator_client.get(
+        reverse("admin:events_organisation_add") + "?name=Quillfeather+Studios&kind=studio"
+        "&description=Named+in+an+article"
+    )
+    form = add.context["adminform"].form
+    assert form.initial["name"] == "Quillfeather Studios" and form.initial["kind"] == "studio"
+    Organisation.objects.create(name="Quillfeather Studios", kind="studio")
+    review = curator_client.get(reverse("admin:ingest_draftevent_change", args=[draft.pk])).content.decode()
+    assert "Quillfeather Studios" not in review.split("Names not in the registry")[-1].split("</ul>")[0]
