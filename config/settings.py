@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "events",
     "ingest",
     "alerts",
+    "courts",
 ]
 
 MIDDLEWARE = [
@@ -206,7 +207,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.send_digests", "schedule": crontab(minute=0, hour=7, day_of_week=1), "args": ["weekly"],
     },
     "alerts-sweep-unsent": {"task": "alerts.tasks.sweep_unsent", "schedule": 300.0, "options": {"expires": 290}},
+    # Every six hours, a poll of each tracked lawsuit's CourtListener docket (a no-op without a token).
+    "poll-tracked-dockets": {
+        "task": "courts.tasks.poll_tracked_dockets",
+        "schedule": 6 * 3600.0,
+        "options": {"expires": 3600},
+    },
 }
+
+# --- CourtListener (courts/): docket updates; off unless a token is set --------------------------
+COURTLISTENER_TOKEN = env_str("COURTLISTENER_TOKEN", "")
+COURTLISTENER_API_URL = env_str("COURTLISTENER_API_URL") or "https://www.courtlistener.com/api/rest/v4/"
+# 5,000 requests an hour are allowed to an authenticated user: 0.75 s apart stays under it.
+COURTLISTENER_MIN_INTERVAL = float(env_str("COURTLISTENER_MIN_INTERVAL") or 0.75)
+# A 429's Retry-After up to this many seconds is waited out in place; a longer one reschedules the task.
+COURTLISTENER_INLINE_WAIT = env_int("COURTLISTENER_INLINE_WAIT", 15)
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
