@@ -70,6 +70,7 @@ def make_draft(lawsuit, entry, stage):
         title=draft_title(lawsuit, entry, stage),
         summary=draft_summary(lawsuit, entry, stage),
         status=Event.Status.DRAFT,
+        machine_draft=True,  # the sync's words, until a curator checks them
         lawsuit=lawsuit,
     )
     Source.objects.create(

@@ -166,7 +166,7 @@ def test_new_entries_become_one_draft_each_and_a_second_poll_adds_nothing(worker
     assert wait_until(lambda: DocketSync.objects.filter(lawsuit=lawsuit, last_success_at__isnull=False).exists(), 30)
 
     drafts = Event.objects.filter(lawsuit=lawsuit)
-    assert drafts.count() == MATTER and set(drafts.values_list("status", flat=True)) == {"draft"}
+    assert drafts.count() == MATTER and set(drafts.values_list("status", "machine_draft")) == {("draft", True)}
     appeal = DocketEntry.objects.get(courtlistener_id=507)
     assert appeal.proposed_status == "appeal" and appeal.event.kind == "ruling"
     assert "Proposed status change for the lawsuit: Pending → On appeal" in appeal.event.summary
