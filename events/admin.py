@@ -139,7 +139,7 @@ class EventPersonInline(admin.TabularInline):
 class SourceInline(admin.TabularInline):
     model = Source
     extra = 0
-    fields = ["url", "title", "publisher", "published_on", "review"]
+    fields = ["url", "title", "publisher", "published_on", "is_primary", "review"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 

@@ -1,8 +1,8 @@
 """Atom (`/feed.atom`) and RSS 2.0 (`/feed.rss`) feeds of any filtered timeline, with Django's syndication.
 
 They take the timeline's query parameters (`?org=openai&kind=lawsuit_filed`) through the same form and
-filter code as the page, and list its first page. An entry links to its first source (the news), and is
-identified by our own event URL, which never changes when sources are added.
+filter code as the page, and list its first page. An entry links to the event's page on Dailies, which
+lists its sources (primary first), and is identified by that URL, which never changes when sources are added.
 """
 
 import dataclasses
@@ -15,8 +15,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_GET
 
-from .models import Event, web_url
-from .outputs import output_query, read_filters
+from .outputs import describe, output_query, read_filters  # noqa: F401 (describe: re-exported)
 from .queries import FilterError, Filters, timeline_page
 
 
@@ -28,27 +27,6 @@ class FeedScope:
     page_size: int
     query: str
     request: object
-
-
-def describe(filters):
-    """`events of OpenAI, kind Lawsuit filed` — the feed's title says what it holds."""
-    parts = []
-    if filters.organisations:
-        parts.append("events of " + ", ".join(o.name for o in filters.organisations))
-    if filters.person:
-        parts.append(f"with {filters.person.name}")
-    if filters.lawsuit:
-        parts.append(f"in {filters.lawsuit.case_name}")
-    if filters.agreement:
-        parts.append(f"about {filters.agreement.name}")
-    if filters.kinds:
-        labels = ", ".join(Event.Kind(k).label for k in filters.kinds)
-        parts.append(("kind " if len(filters.kinds) == 1 else "kinds ") + labels)
-    if filters.date_from or filters.date_to:
-        parts.append(f"from {filters.date_from or '…'} to {filters.date_to or '…'}")
-    if filters.q:
-        parts.append(f"matching “{filters.q}”")
-    return ", ".join(parts)
 
 
 class EventRssFeed(Feed):
@@ -87,8 +65,8 @@ class EventRssFeed(Feed):
         return escape(event.summary)
 
     def item_link(self, event):
-        first_source = next(iter(event.sources.all()), None)
-        return (first_source and web_url(first_source.url)) or event.get_absolute_url()
+        # Our event page, which lists every source with the primary one first: a reader can check it.
+        return event.get_absolute_url()
 
     def item_guid(self, event):
         return self._scope_request.build_absolute_uri(event.get_absolute_url())

@@ -444,6 +444,13 @@ class EventQuerySet(models.QuerySet):
         return self.select_related("lawsuit", "agreement").prefetch_related(*card_prefetches())
 
 
+def source_order():
+    """Sources as readers see them: primary sources first, then by publication date (undated last, on
+    SQLite as on PostgreSQL, which sort NULLs apart by default), then as added: the same first source
+    everywhere."""
+    return ["-is_primary", models.F("published_on").asc(nulls_last=True), "id"]
+
+
 def card_prefetches():
     """The relations a timeline card shows, for prefetch_related() or prefetch_related_objects()."""
     return [
@@ -452,7 +459,7 @@ def card_prefetches():
             queryset=EventOrganisation.objects.select_related("organisation").order_by("id"),
         ),
         models.Prefetch("person_links", queryset=EventPerson.objects.select_related("person").order_by("id")),
-        models.Prefetch("sources", queryset=Source.objects.public().order_by("published_on", "id")),
+        models.Prefetch("sources", queryset=Source.objects.public().order_by(*source_order())),
     ]
 
 
@@ -635,6 +642,10 @@ class Source(models.Model):
     title = models.CharField(max_length=500, blank=True)
     publisher = models.CharField(max_length=200, blank=True)
     published_on = models.DateField(null=True, blank=True)
+    is_primary = models.BooleanField(
+        "primary source", default=False,
+        help_text="The document itself (the complaint, the union's announcement, a company's post), not coverage.",
+    )
     review = models.CharField(
         "review", max_length=16, choices=Review.choices, default=Review.ACCEPTED,
         help_text="Only accepted sources are shown to readers.",
@@ -645,7 +656,7 @@ class Source(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["published_on", "id"]
+        ordering = source_order()
         constraints = [models.UniqueConstraint(fields=["event", "url"], name="source_unique_per_event")]
         indexes = [
             # The review queue's proposed sources, and the per-event proposal counts in the admin.

@@ -15,12 +15,13 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from .forms import TimelineFilterForm
-from .models import Event, EventOrganisation, EventPerson, Source, UnionAgreement, web_url
+from .models import Event, EventOrganisation, EventPerson, Role, Source, UnionAgreement, source_order, web_url
 from .queries import FilterError, filtered_events, resolve_filters, timeline_page
 
 # The parameters that select events; everything else (cursor, page_size, org_search...) is not a filter.
@@ -31,6 +32,9 @@ MAX_CALENDAR_EVENTS = 2000
 CSV_COLUMNS = [
     "id", "slug", "date", "precision", "kind", "title", "summary", "organisations", "people",
     "lawsuit", "agreement", "source_url", "source_title", "url",
+    # Every source and role, one per line within the cell; source_url/source_title above are the first
+    # (primary first, then the earliest dated: models.source_order).
+    "organisation_roles", "people_roles", "source_urls", "source_titles", "primary_source_urls",
 ]
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -65,6 +69,27 @@ def output_query(params):
     return query.urlencode()
 
 
+def describe(filters):
+    """`events of OpenAI, kind Lawsuit filed`: what a feed, a calendar or a chart of `filters` holds."""
+    parts = []
+    if filters.organisations:
+        parts.append("events of " + ", ".join(o.name for o in filters.organisations))
+    if filters.person:
+        parts.append(f"with {filters.person.name}")
+    if filters.lawsuit:
+        parts.append(f"in {filters.lawsuit.case_name}")
+    if filters.agreement:
+        parts.append(f"about {filters.agreement.name}")
+    if filters.kinds:
+        labels = ", ".join(Event.Kind(k).label for k in filters.kinds)
+        parts.append(("kind " if len(filters.kinds) == 1 else "kinds ") + labels)
+    if filters.date_from or filters.date_to:
+        parts.append(f"from {filters.date_from or '…'} to {filters.date_to or '…'}")
+    if filters.q:
+        parts.append(f"matching “{filters.q}”")
+    return ", ".join(parts)
+
+
 def iter_events(filters, *, chunk_size=CSV_CHUNK, limit=None):
     """Every event matching `filters`, newest first, fetched a keyset page at a time (never all at once)."""
     cursor, seen = "", 0
@@ -78,6 +103,12 @@ def iter_events(filters, *, chunk_size=CSV_CHUNK, limit=None):
         if not page.next_cursor:
             return
         cursor = page.next_cursor
+
+
+def output_filename(filters, extension):
+    """`dailies-events-of-openai-kind-lawsuit-filed.ics`: a download named for its filters."""
+    scope = slugify(describe(filters))[:80].strip("-")
+    return f"dailies-{scope or 'events'}.{extension}"
 
 
 # --- JSON ------------------------------------------------------------------------------------------
@@ -144,22 +175,23 @@ def spreadsheet_safe(value):
 
 
 def csv_rows(events, event_url):
-    """The CSV rows of a page of events: three flat queries for their organisations, people and first
+    """The CSV rows of a page of events: three flat queries for their organisations, people and
     sources (an export runs to thousands of rows, where model prefetching costs ~100 µs a row)."""
     ids = [event.pk for event in events]
-    organisations, people, first_source = defaultdict(list), defaultdict(list), {}
+    organisations, people, sources = defaultdict(list), defaultdict(list), defaultdict(list)
+    role_labels = dict(Role.choices)
     links = EventOrganisation.objects.filter(event_id__in=ids).order_by("id")
-    for event_id, name in links.values_list("event_id", "organisation__name"):
-        organisations[event_id].append(name)
-    for event_id, name in EventPerson.objects.filter(event_id__in=ids).order_by("id").values_list(
-        "event_id", "person__name"
+    for event_id, name, role in links.values_list("event_id", "organisation__name", "role"):
+        organisations[event_id].append((name, role_labels.get(role, role)))
+    for event_id, name, role in EventPerson.objects.filter(event_id__in=ids).order_by("id").values_list(
+        "event_id", "person__name", "role"
     ):
-        people[event_id].append(name)
-    sources = Source.objects.public().filter(event_id__in=ids).order_by("event_id", "published_on", "id")
-    for event_id, url, title in sources.values_list("event_id", "url", "title"):
-        first_source.setdefault(event_id, (web_url(url), title))
+        people[event_id].append((name, role_labels.get(role, role)))
+    rows = Source.objects.public().filter(event_id__in=ids).order_by("event_id", *source_order())
+    for event_id, url, title, primary in rows.values_list("event_id", "url", "title", "is_primary"):
+        sources[event_id].append((web_url(url), title, primary))
     for event in events:
-        source_url, source_title = first_source.get(event.pk, ("", ""))
+        source_url, source_title, _ = sources[event.pk][0] if sources[event.pk] else ("", "", False)
         cells = [
             event.pk,
             event.slug,
@@ -168,13 +200,18 @@ def csv_rows(events, event_url):
             event.kind,
             event.title,
             event.summary,
-            "; ".join(organisations[event.pk]),
-            "; ".join(people[event.pk]),
+            "; ".join(name for name, _ in organisations[event.pk]),
+            "; ".join(name for name, _ in people[event.pk]),
             event.lawsuit.case_name if event.lawsuit else "",
             event.agreement.name if event.agreement else "",
             source_url,
             source_title,
             event_url(event.slug),
+            "\n".join(f"{name}: {role}" for name, role in organisations[event.pk]),
+            "\n".join(f"{name}: {role}" for name, role in people[event.pk]),
+            "\n".join(url for url, _, _ in sources[event.pk]),
+            "\n".join(title for _, title, _ in sources[event.pk]),
+            "\n".join(url for url, _, primary in sources[event.pk] if primary),
         ]
         yield [spreadsheet_safe(c) for c in cells]
 
@@ -209,7 +246,7 @@ def export_csv(request):
     except FilterError as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     response = StreamingHttpResponse(csv_lines(filters, request), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="dailies-events.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{output_filename(filters, "csv")}"'
     return response
 
 
@@ -263,7 +300,14 @@ def build_calendar(filters, request, *, include_past=False):
     calendar = Calendar()
     calendar.add("prodid", "-//Dailies//AI in film and TV//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Dailies: AI in film and TV")
+    scope = describe(filters)
+    calendar.add("x-wr-calname", f"Dailies: {scope}" if scope else "Dailies: AI in film and TV")
+    holds = "agreements taking effect or expiring, and dated events"
+    calendar.add("x-wr-caldesc", (
+        f"Coming dates ({holds}) from {today:%d %B %Y}" if not include_past else f"All dates ({holds})"
+    ) + (f" for {scope}." if scope else ".") + (
+        "" if include_past else " Past events are left out; add include_past=1 to the address to keep them."
+    ))
     for agreement in calendar_agreements(filters, today):
         url = request.build_absolute_uri(agreement.get_absolute_url())
         for field, what in (("effective_on", "takes effect"), ("expires_on", "expires")):
@@ -302,5 +346,5 @@ def calendar_ics(request):
     include_past = request.GET.get("include_past") in {"1", "true", "on", "yes"}
     calendar = build_calendar(filters, request, include_past=include_past)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="dailies.ics"'
+    response["Content-Disposition"] = f'inline; filename="{output_filename(filters, "ics")}"'
     return response

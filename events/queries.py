@@ -320,6 +320,44 @@ def timeline_summary(filters, *, version=None):
     return found
 
 
+RELATED_PER_ORGANISATION = 30
+
+
+def related_events(event, *, limit=6):
+    """Other published events of the same lawsuit or agreement, and those sharing its organisations.
+
+    {"lawsuit": [...], "agreement": [...], "organisations": [...]}: the lawsuit's and agreement's events
+    by date (at most 20 each), then up to `limit` events that share the most organisations with this
+    one, nearest in date first among equals, leaving out those already listed. The candidates sharing
+    an organisation are the 30 nearest in date per organisation (an index walk, not a count over every
+    event of a big organisation).
+    """
+    published = Event.objects.published().exclude(pk=event.pk).select_related("lawsuit", "agreement")
+    found = {"lawsuit": [], "agreement": [], "organisations": []}
+    if event.lawsuit_id:
+        found["lawsuit"] = list(published.filter(lawsuit_id=event.lawsuit_id).order_by("date", "id")[:20])
+    if event.agreement_id:
+        found["agreement"] = list(published.filter(agreement_id=event.agreement_id).order_by("date", "id")[:20])
+    listed = {e.pk for e in found["lawsuit"] + found["agreement"]}
+    shared = {}
+    for link in event.organisation_links.all()[:10]:
+        nearby = (
+            EventOrganisation.objects.filter(organisation_id=link.organisation_id, event__status=Event.Status.PUBLISHED)
+            .exclude(event_id=event.pk).order_by("-event__date", "-event_id")
+            .values_list("event_id", flat=True)[:RELATED_PER_ORGANISATION]
+        )
+        for event_id in nearby:
+            if event_id not in listed:
+                shared[event_id] = shared.get(event_id, 0) + 1
+    if shared:
+        candidates = {e.pk: e for e in published.filter(pk__in=list(shared))}
+        ranked = sorted(candidates.values(), key=lambda e: (-shared[e.pk], abs((e.date - event.date).days), -e.pk))
+        found["organisations"] = ranked[:limit]
+        for e in found["organisations"]:
+            e.shared = shared[e.pk]
+    return found
+
+
 def co_occurring_organisations(organisation_ids, *, limit=8):
     """The organisations that share the most published events with `organisation_ids`, in one query.
 

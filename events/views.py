@@ -4,7 +4,7 @@ Views are thin: they validate the query with TimelineFilterForm and ask queries.
 """
 
 import hashlib
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,6 +31,7 @@ from .queries import (
     group_by_month,
     near_names,
     organisation_coverage,
+    related_events,
     resolve_filters,
     suggest_names,
     timeline_page,
@@ -243,10 +244,36 @@ def about(request):
     return render(request, "events/about.html", {"stats": {"events": stats["count"], "latest": stats["latest"]}})
 
 
+def _back_to_the_timeline(request):
+    """Where "back" goes from an event page: the page of this site the reader came from, filters and
+    all (a timeline or an entity page, from the Referer header, which our same-origin policy sends
+    whole); else the whole timeline."""
+    referer = urlsplit(request.headers.get("Referer", ""))
+    timeline_path = reverse("events:timeline")
+    sections = {"organisations", "people", "lawsuits", "agreements"}
+    if referer.netloc == request.get_host() and referer.path.startswith(timeline_path) and (
+        referer.path == timeline_path or referer.path.split("/")[1] in sections
+    ):
+        label = "the timeline" if referer.path == timeline_path else "the previous page"
+        if referer.path == timeline_path and referer.query:
+            label = "the filtered timeline"
+        return referer.path + (f"?{referer.query}" if referer.query else ""), label
+    return timeline_path, "the timeline"
+
+
 @require_GET
 def event_detail(request, slug):
+    """An event with its sources open (primary first, marked), its related events, and link previews."""
     event = get_object_or_404(Event.objects.published().for_cards(), slug=slug)
-    return render(request, "events/event_detail.html", {"event": event})
+    back_url, back_label = _back_to_the_timeline(request)
+    context = {
+        "event": event,
+        "related": related_events(event),
+        "back_url": back_url,
+        "back_label": back_label,
+        "page_url": request.build_absolute_uri(event.get_absolute_url()),
+    }
+    return render(request, "events/event_detail.html", context)
 
 
 ORGANISATIONS_PER_PAGE = 100

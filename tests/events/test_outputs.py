@@ -40,7 +40,8 @@ def test_feeds_list_the_filtered_events_with_link_categories_and_our_url_as_id(c
     assert not feed.bozo, feed.get("bozo_exception")
     assert [e.title for e in feed.entries] == ["OpenAI meets studios", "OpenAI shows Sora"]
     first = feed.entries[0]
-    assert first.link == "https://news.example.com/meet"
+    # The entry links to the event on Dailies, which lists its sources, not to one third-party article.
+    assert first.link == f"http://testserver{newer.get_absolute_url()}"
     assert first.id == f"http://testserver{newer.get_absolute_url()}"
     assert {t.term for t in first.tags} == {"OpenAI", "Runway"}
     assert feed.entries[1].summary == "A text-to-video model."
@@ -233,3 +234,55 @@ def test_outputs_cost_the_same_number_of_queries_whatever_their_length(client, d
     with django_assert_max_num_queries(7):
         response = client.get(reverse(path), {"org": "openai", "page_size": 50})
         assert response.status_code == 200
+
+
+# --- What each output says it holds, every source and role --------------------------------------
+
+def test_csv_has_every_source_primary_first_and_the_roles(client, openai):
+    from events.models import EventPerson, Source
+    from tests.factories import PersonFactory
+
+    runway = OrganisationFactory(name="Runway")
+    event = EventFactory(title="Suit", organisations=[(openai, "defendant"), (runway, "plaintiff")], sources=[])
+    EventPerson.objects.create(event=event, person=PersonFactory(name="Ann Lawyer"), role="counsel")
+    Source.objects.create(event=event, url="https://news.example.com/a", title="Coverage", published_on=TODAY)
+    Source.objects.create(event=event, url="https://news.example.com/undated", title="Undated")
+    Source.objects.create(event=event, url="https://court.example.com/complaint", title="Complaint", is_primary=True,
+                          published_on=TODAY + datetime.timedelta(days=1))
+    (row,) = read_csv(client.get(reverse("events:export_csv")))
+    assert row["source_url"] == "https://court.example.com/complaint"
+    assert row["source_urls"].splitlines() == [
+        "https://court.example.com/complaint", "https://news.example.com/a", "https://news.example.com/undated",
+    ]
+    assert row["source_titles"].splitlines() == ["Complaint", "Coverage", "Undated"]
+    assert row["primary_source_urls"] == "https://court.example.com/complaint"
+    assert row["organisation_roles"].splitlines() == ["OpenAI: Defendant", "Runway: Plaintiff"]
+    assert row["people_roles"] == "Ann Lawyer: Counsel"
+
+
+def test_the_first_source_is_the_earliest_dated_and_undated_ones_come_last(client):
+    from events.models import Source
+
+    event = EventFactory(sources=[])
+    Source.objects.create(event=event, url="https://a.example.com/undated", title="Undated")
+    Source.objects.create(event=event, url="https://a.example.com/dated", title="Dated", published_on=TODAY)
+    assert [s.title for s in Event.objects.for_cards().get(pk=event.pk).sources.all()] == ["Dated", "Undated"]
+    (row,) = read_csv(client.get(reverse("events:export_csv")))
+    assert row["source_url"] == "https://a.example.com/dated"
+
+
+@time_machine.travel(TODAY)
+def test_the_calendar_is_named_for_its_filter_and_says_what_it_holds(client, calendar_data):
+    response = client.get(reverse("events:calendar_ics"), {"org": "sag-aftra"})
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert str(calendar["X-WR-CALNAME"]) == "Dailies: events of SAG-AFTRA"
+    description = str(calendar["X-WR-CALDESC"])
+    assert "agreements taking effect or expiring, and dated events" in description
+    assert "include_past=1" in description
+    assert 'filename="dailies-events-of-sag-aftra.ics"' in response["Content-Disposition"]
+
+
+def test_the_csv_download_is_named_for_its_filter(client, openai):
+    EventFactory(organisations=[openai])
+    response = client.get(reverse("events:export_csv"), {"org": "openai", "kind": ["deal", "ruling"]})
+    assert 'filename="dailies-events-of-openai-kinds-deal-ruling.csv"' in response["Content-Disposition"]
