@@ -157,7 +157,13 @@ class Writer:
             model.objects.bulk_create([model(**row) for row in rows], batch_size=2_000)
             return
         fields = [f for f in model._meta.concrete_fields if f.attname in rows[0]]
-        defaults = [f for f in model._meta.concrete_fields if f.attname not in rows[0] and f.has_default()]
+        # Fields the generator does not fill take their Django default; COPY would write NULL, which a
+        # blank-but-not-null text field (added to the model after this generator was written) refuses.
+        defaults = [
+            f
+            for f in model._meta.concrete_fields
+            if f.attname not in rows[0] and (f.has_default() or (f.empty_strings_allowed and not f.null))
+        ]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields + defaults)
         default_values = [f.get_db_prep_save(f.get_default(), connection) for f in defaults]
         sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
