@@ -8,7 +8,6 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -19,9 +18,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from .cards import attach_cards, popular_organisation_options
 from .charts import chart_html
+from .entities import counts_with_subsidiaries, lawsuit_parties, organisation_lawsuits, parties_of_lawsuits
 from .feeds import describe
 from .forms import TimelineFilterForm
-from .models import Event, Lawsuit, LawsuitParty, Organisation, Person, UnionAgreement
+from .models import Event, Lawsuit, Organisation, Person, UnionAgreement
 from .outputs import output_query
 from .queries import (
     FilterError,
@@ -290,9 +290,7 @@ def organisation_list(request):
     rows = list(
         Organisation.objects.select_related("parent").order_by("name")[start : start + ORGANISATIONS_PER_PAGE + 1]
     )
-    counts = organisation_coverage(max_age=300)["counts"]
-    for organisation in rows:
-        organisation.event_count = counts.get(organisation.pk, 0)
+    counts_with_subsidiaries(rows[:ORGANISATIONS_PER_PAGE], organisation_coverage(max_age=300)["counts"])
     context = {
         "organisations": rows[:ORGANISATIONS_PER_PAGE],
         "previous_page": number - 1 if number > 1 else None,
@@ -310,6 +308,7 @@ def organisation_detail(request, slug):
         "organisation": organisation,
         "subsidiaries": subsidiaries,
         "co_occurring": co_occurring_organisations(filters.organisation_ids),
+        "lawsuits": organisation_lawsuits(filters.organisation_ids),
     }
     return _entity_page(
         request, "events/organisation_detail.html", context, filters, organisation.name, org=organisation.slug
@@ -342,16 +341,17 @@ def person_detail(request, slug):
 
 @require_GET
 def lawsuit_list(request):
-    lawsuits = Lawsuit.objects.prefetch_related(
-        Prefetch("parties", queryset=LawsuitParty.objects.select_related("organisation", "person"))
-    )
+    lawsuits = list(Lawsuit.objects.all())
+    parties = parties_of_lawsuits(lawsuits)
+    for lawsuit in lawsuits:
+        lawsuit.all_parties = parties[lawsuit.pk]
     return render(request, "events/lawsuit_list.html", {"lawsuits": lawsuits})
 
 
 @require_GET
 def lawsuit_detail(request, slug):
     lawsuit = get_object_or_404(Lawsuit, slug=slug)
-    context = {"lawsuit": lawsuit, "parties": lawsuit.parties.select_related("organisation", "person")}
+    context = {"lawsuit": lawsuit, "parties": lawsuit_parties(lawsuit)}
     return _entity_page(
         request, "events/lawsuit_detail.html", context, Filters(lawsuit=lawsuit), lawsuit.case_name,
         lawsuit=lawsuit.slug,

@@ -87,6 +87,12 @@ def test_no_events_no_chart():
     assert events_chart(Filters()) is None
 
 
+def test_a_single_bar_is_not_drawn(client, openai):
+    EventFactory(organisations=[openai], date=datetime.date(2024, 2, 1))
+    EventFactory(organisations=[openai], date=datetime.date(2024, 2, 20))
+    assert "<figure" not in client.get(openai.get_absolute_url()).content.decode()
+
+
 def test_timeline_chart_follows_the_filters_and_has_a_text_alternative(client, openai):
     EventFactory(organisations=[openai], kind="deal", date=datetime.date(2024, 2, 1))
     EventFactory(organisations=[openai], kind="ruling", date=datetime.date(2024, 4, 1))
@@ -98,8 +104,8 @@ def test_timeline_chart_follows_the_filters_and_has_a_text_alternative(client, o
 
 
 def test_htmx_swap_redraws_the_chart_but_load_more_does_not(client, htmx_headers):
-    for _ in range(3):
-        EventFactory()
+    for month in (1, 2, 3):  # three bars: a single one is not drawn
+        EventFactory(date=datetime.date(2024, month, 1))
     assert '<figure class="chart">' in client.get(reverse("events:timeline"), **htmx_headers).content.decode()
     first = client.get(reverse("events:timeline"), {"page_size": 1})
     more = client.get(first.context["next_url"], **htmx_headers)
@@ -110,11 +116,13 @@ def test_entity_pages_show_their_chart(client, openai):
     person = PersonFactory(name="Ada Lovelace")
     lawsuit = LawsuitFactory()
     agreement = UnionAgreementFactory()
-    EventFactory(organisations=[openai], people=[person], lawsuit=lawsuit, agreement=agreement, kind="ruling")
+    for month in (1, 3):  # two bars: a single one is not drawn
+        EventFactory(organisations=[openai], people=[person], lawsuit=lawsuit, agreement=agreement, kind="ruling",
+                     date=datetime.date(2024, month, 1))
     for entity in (openai, person, lawsuit, agreement):
         html = chart_html(client.get(entity.get_absolute_url()))
         assert_accessible_chart(html)
-        assert "1 event from" in html
+        assert "2 events from" in html
     assert "Events per month: Ada Lovelace" in chart_html(client.get(person.get_absolute_url()))
 
 

@@ -92,3 +92,48 @@ def test_organisation_list_counts_published_events(client, openai):
     response = client.get("/organisations/")
     row = next(o for o in response.context["organisations"] if o.slug == "openai")
     assert row.event_count == 1
+
+
+# --- Lawsuits on organisation pages, complete parties, counts with subsidiaries, feeds in sight ---------
+
+def test_the_organisation_page_lists_the_suits_against_it_and_its_visible_feeds(client, openai):
+    recorded = LawsuitFactory(case_name="Authors Guild v. OpenAI")
+    LawsuitParty.objects.create(lawsuit=recorded, organisation=openai, side="defendant")
+    from_events = LawsuitFactory(case_name="Daily News v. OpenAI")
+    EventFactory(lawsuit=from_events, organisations=[(openai, "defendant")])
+    LawsuitFactory(case_name="Someone v. Someone else")
+    html = client.get(openai.get_absolute_url()).content.decode()
+    lawsuits = html[html.index('id="lawsuits-heading"'):]
+    assert "Authors Guild v. OpenAI" in lawsuits and "Daily News v. OpenAI" in lawsuits
+    assert "Someone v. Someone else" not in lawsuits and "defendant" in lawsuits
+    assert '<nav class="outputs" aria-label="Subscribe and export">' in html
+    assert 'href="/feed.atom?org=openai"' in html and 'href="/calendar.ics?org=openai"' in html
+
+
+def test_the_organisations_list_counts_a_parent_s_events_with_its_subsidiaries_as_its_filter_does(client):
+    alphabet = OrganisationFactory(name="Alphabet")
+    google = OrganisationFactory(name="Google", parent=alphabet)
+    deepmind = OrganisationFactory(name="Google DeepMind", parent=google)
+    EventFactory(organisations=[google])
+    EventFactory(organisations=[deepmind, google])  # counted once
+    EventFactory(organisations=[deepmind])
+    html = client.get("/organisations/").content.decode()
+    assert '?org=alphabet">3 events</a> <small>with subsidiaries</small>' in html
+    timeline = client.get("/", {"org": "alphabet"})
+    assert sum(len(events) for _, events, _ in timeline.context["groups"]) == 3
+
+
+def test_lawsuit_parties_include_those_its_events_name(client):
+    studio = OrganisationFactory(name="NBCUniversal")
+    plaintiff = OrganisationFactory(name="Universal City Studios")
+    defendant = OrganisationFactory(name="Minimax")
+    lawsuit = LawsuitFactory(case_name="Universal v. Minimax")
+    LawsuitParty.objects.create(lawsuit=lawsuit, organisation=plaintiff, side="plaintiff")
+    LawsuitParty.objects.create(lawsuit=lawsuit, organisation=defendant, side="defendant")
+    EventFactory(lawsuit=lawsuit, kind="lawsuit_filed", organisations=[(plaintiff, "plaintiff"), (studio, "plaintiff"),
+                                                                      (defendant, "defendant")])
+    html = client.get(lawsuit.get_absolute_url()).content.decode()
+    assert html.count("<dt>Plaintiff</dt>") == 2 and html.count("<dt>Defendant</dt>") == 1
+    assert "NBCUniversal" in html[html.index('class="facts"'):html.index("</dl>")]
+    listing = client.get("/lawsuits/").content.decode()
+    assert "NBCUniversal (plaintiff)" in listing
