@@ -56,9 +56,15 @@ def reader_for_token(token):
 def sign_in(request, reader):
     """Mark the token used and put the reader in the session (a new session key: no fixation)."""
     now = timezone.now()
+    first_time = reader.confirmed_at is None
     reader.last_sign_in_at = now
     reader.confirmed_at = reader.confirmed_at or now
     reader.save(update_fields=["last_sign_in_at", "confirmed_at"])
+    if first_time:
+        from .matching import index_subscription
+
+        for subscription in reader.subscriptions.select_related("reader"):
+            index_subscription(subscription)  # only now can they match
     request.session.cycle_key()
     request.session[SESSION_KEY] = reader.pk
 

@@ -32,9 +32,16 @@ def record_deliveries(event_id, *, correction=False):
     facts = EventFacts.load(event_id)
     subscriptions = matching_subscriptions(event_id, facts=facts, parents=parents_of())
     message_ids, webhook_ids = [], []
+    # Every delivery has its feed row: the subscriptions that had this event already, in one query.
+    delivered = set(
+        Delivery.objects.filter(
+            event_id=event_id, channel=Delivery.Channel.FEED, correction_of="",
+            subscription_id__in=[s.id for s in subscriptions],
+        ).values_list("subscription_id", flat=True)
+    )
     with transaction.atomic():
         for subscription in subscriptions:
-            already = Delivery.objects.filter(subscription=subscription, event_id=event_id, correction_of="").exists()
+            already = subscription.id in delivered
             if already and not (correction and subscription.corrections):
                 continue
             version = event.updated_at.isoformat() if already else ""
@@ -47,7 +54,7 @@ def record_deliveries(event_id, *, correction=False):
 def _deliver(subscription, event_id, version):
     message_ids, webhook_ids = [], []
     _, created = Delivery.objects.get_or_create(
-        subscription=subscription, event_id=event_id, channel=Delivery.Channel.FEED, correction_of=version,
+        subscription_id=subscription.id, event_id=event_id, channel=Delivery.Channel.FEED, correction_of=version,
         defaults={"status": Delivery.Status.SENT, "sent_at": timezone.now()},
     )
     if not created:
@@ -64,12 +71,12 @@ def _deliver(subscription, event_id, version):
                 message_ids.append(message.pk)
             # Over the cap, the alert waits for the next daily digest instead of being lost.
         Delivery.objects.create(
-            subscription=subscription, event_id=event_id, channel=Delivery.Channel.EMAIL, correction_of=version,
+            subscription_id=subscription.id, event_id=event_id, channel=Delivery.Channel.EMAIL, correction_of=version,
             status=status, message=message,
         )
     if subscription.webhook_url:
         delivery = Delivery.objects.create(
-            subscription=subscription, event_id=event_id, channel=Delivery.Channel.WEBHOOK, correction_of=version,
+            subscription_id=subscription.id, event_id=event_id, channel=Delivery.Channel.WEBHOOK, correction_of=version,
         )
         webhook_ids.append(delivery.pk)
     return message_ids, webhook_ids

@@ -11,7 +11,9 @@ timeline's PostgreSQL search also stems; a word it finds only by its stem is not
 
 import dataclasses
 import datetime
+import json
 
+from django.db import connection
 from django.db.models import Prefetch
 
 from events.models import Event, EventOrganisation, EventPerson, Source
@@ -39,8 +41,13 @@ def subscription_keys(subscription):
 
 
 def index_subscription(subscription):
-    """Replace the keys of a saved subscription (Subscription.save calls this)."""
-    keys = subscription_keys(subscription)
+    """Replace the keys of a saved subscription (Subscription.save calls this, sign-in too).
+
+    Only active subscriptions have keys: not paused, of a reader who has signed in once. So matching
+    reads no other table to rule the others out.
+    """
+    active = not subscription.paused and subscription.reader.confirmed_at is not None
+    keys = subscription_keys(subscription) if active else []
     SubscriptionKey.objects.filter(subscription=subscription).exclude(key__in=keys).delete()
     SubscriptionKey.objects.bulk_create(
         [SubscriptionKey(subscription=subscription, key=key) for key in keys], ignore_conflicts=True
@@ -60,6 +67,13 @@ class EventFacts:
     organisation_roles: dict  # organisation id -> role
     person_roles: dict  # person id -> role
     words: frozenset
+    _lineage: dict | None = None
+
+    def lineage(self, parents):
+        """{organisation id on the event: it and every organisation above it}, computed once per event."""
+        if self._lineage is None:
+            self._lineage = {pk: frozenset(ancestors(pk, parents)) for pk in self.organisation_roles}
+        return self._lineage
 
     @classmethod
     def load(cls, event_id):
@@ -135,9 +149,10 @@ def matches(subscription, facts, parents):
     role_scope = set(s.roles)
     if s.organisation_ids:
         followed = set(s.organisation_ids)
+        lineage = facts.lineage(parents)
         matched = [
             pk for pk in facts.organisation_roles
-            if (followed.intersection(ancestors(pk, parents)) if s.include_subsidiaries else pk in followed)
+            if (not followed.isdisjoint(lineage[pk]) if s.include_subsidiaries else pk in followed)
         ]
         if not matched:
             return False
@@ -168,19 +183,88 @@ def matches(subscription, facts, parents):
     return True
 
 
+# What matching and recording deliveries read of a subscription: its conditions and its channels. Rows,
+# not models: building a thousand model instances per event cost more than the query itself.
+MATCH_FIELDS = (
+    "id", "name", "reader_id", "organisation_ids", "include_subsidiaries", "person_id", "lawsuit_id",
+    "agreement_id", "date_from", "date_to", "q_words", "kinds", "roles", "mode", "corrections", "webhook_url",
+)
+
+
+JSON_FIELDS = {"organisation_ids", "q_words", "kinds", "roles"}
+
+
+@dataclasses.dataclass(slots=True)
+class Candidate:
+    id: int
+    name: str
+    reader_id: int
+    organisation_ids: list
+    include_subsidiaries: bool
+    person_id: int | None
+    lawsuit_id: int | None
+    agreement_id: int | None
+    date_from: datetime.date | None
+    date_to: datetime.date | None
+    q_words: list
+    kinds: list
+    roles: list
+    mode: str
+    corrections: bool
+    webhook_url: str
+
+    @property
+    def pk(self):
+        return self.id
+
+
 def matching_subscriptions(event_id, *, facts=None, parents=None):
     """The active subscriptions (not paused, confirmed reader, made before the event was published) that
-    follow published event `event_id`. Three queries for the event, one for the candidates."""
+    follow published event `event_id`, as Candidate rows. Four queries for the event, two for the
+    subscriptions."""
     facts = facts or EventFacts.load(event_id)
     parents = parents if parents is not None else parents_of()
-    candidates = Subscription.objects.filter(
-        pk__in=SubscriptionKey.objects.filter(key__in=event_keys(facts, parents)).values("subscription_id"),
-        paused=False,
-        reader__confirmed_at__isnull=False,
-    )
-    if facts.published_at:
-        candidates = candidates.filter(created_at__lte=facts.published_at)
-    return [s for s in candidates.order_by("id") if matches(s, facts, parents)]
+    keys = event_keys(facts, parents)
+    ids = sorted(set(SubscriptionKey.objects.filter(key__in=keys).values_list("subscription_id", flat=True)))
+    rows = _candidate_rows(ids, facts.published_at)
+    return [c for c in (Candidate(*row) for row in rows) if matches(c, facts, parents)]
+
+
+def _candidate_rows(ids, published_at):
+    """The MATCH_FIELDS of subscriptions `ids` (found by their keys, so active) made before `published_at`.
+
+    Ids first (the query above), then the rows by primary key: given a list, PostgreSQL knows how few rows
+    it fetches; with the keys as a subquery and the readers joined it guessed ten times more and scanned
+    the tables whole (half a second at 100,000 subscriptions). On PostgreSQL the list goes as one array
+    parameter (= ANY), not a thousand placeholders.
+    """
+    if not ids:
+        return []
+    if connection.vendor != "postgresql":
+        candidates = Subscription.objects.filter(pk__in=ids, paused=False, reader__confirmed_at__isnull=False)
+        if published_at:
+            candidates = candidates.filter(created_at__lte=published_at)
+        return list(candidates.order_by("id").values_list(*MATCH_FIELDS))
+    columns = ", ".join(f"s.{Subscription._meta.get_field(name).column}" for name in MATCH_FIELDS)
+    with connection.cursor() as cursor:
+        # Keys exist only for active subscriptions (index_subscription); `paused` is checked again in case
+        # a pause and a match cross.
+        cursor.execute(
+            f"SELECT {columns} FROM alerts_subscription s WHERE s.id = ANY(%s) AND NOT s.paused"
+            " AND (%s::timestamptz IS NULL OR s.created_at <= %s) ORDER BY s.id",
+            [ids, published_at, published_at],
+        )
+        rows = cursor.fetchall()
+    # Django reads jsonb as text and decodes it in the field; raw rows are decoded here.
+    json_columns = [i for i, name in enumerate(MATCH_FIELDS) if name in JSON_FIELDS]
+    decoded = []
+    for row in rows:
+        row = list(row)
+        for i in json_columns:
+            if isinstance(row[i], str):
+                row[i] = json.loads(row[i])
+        decoded.append(row)
+    return decoded
 
 
 def normalise_words(text):
