@@ -4,8 +4,7 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 
-from events.feeds import describe
-from events.outputs import output_query, read_filters
+from events.outputs import describe, output_query, read_filters
 from events.search import search_words
 
 from .models import Subscription
