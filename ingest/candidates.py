@@ -67,11 +67,23 @@ def _is_common(name):
     return all(word.strip(".'") in COMMON for word in words) or len(name) < 3
 
 
+# A full stop after these is not the end of a sentence.
+_ABBREVIATION_RE = re.compile(r"(?:\b(?:Inc|Ltd|Corp|Co|Mr|Mrs|Ms|Dr|St|Jr|Sr|Bros|Gov|Sen|Rep|vs)|\b[A-Z])\.$")
+_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
+
+
 def _sentence_of(text, position):
-    start = max(text.rfind(". ", 0, position), text.rfind("\n", 0, position)) + 1
-    end_match = re.search(r"[.!?](?:\s|$)", text[position:])
-    end = position + end_match.end() if end_match else len(text)
-    return " ".join(text[start:end].split())[:500]
+    """The sentence around `position`: from the end of the one before to its own end."""
+    start = 0
+    for end in _SENTENCE_END_RE.finditer(text, 0, position):
+        if not _ABBREVIATION_RE.search(text[max(0, end.start() - 5) : end.end()]):
+            start = end.end()
+    stop = len(text)
+    for end in _SENTENCE_END_RE.finditer(text, position):
+        if not _ABBREVIATION_RE.search(text[max(0, end.start() - 5) : end.end()]):
+            stop = end.end()
+            break
+    return " ".join(text[start:stop].split())[:500]
 
 
 def _strip_article(name):

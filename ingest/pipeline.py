@@ -307,9 +307,9 @@ def link_classify_propose(article, *, feed_id=None, published_source=None, force
             )
             for e in entities
         )
-    candidates = store_candidates(article, full_text, entities)
-    if not relevant:
+    if not relevant:  # no candidate names: nobody reviews it unless promoted, and promoting reads them then
         return Outcome(IRRELEVANT, article_id=article.pk)
+    candidates = store_candidates(article, full_text, entities)
     matches = match.find_events(_facts(article, verdict.kind, when, entities, candidates))
     events, created = propose(article, verdict.kind, entities, when, matches)
     article.event = events[0]

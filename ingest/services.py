@@ -118,3 +118,20 @@ def poll_due_feeds_now(*, everything=False):
                 logger.info("transient failure for %s: %s", entry.url, exc.message)
         done.append((feed, result))
     return done
+
+
+def promote_article(article):
+    """A curator's one click on an article judged irrelevant: it goes on as relevant, to the event it reports
+    or a new draft, and records that a curator promoted it. Returns the pipeline's Outcome.
+
+    An article that is not irrelevant (already promoted, or relevant all along) is left as it is.
+    """
+    from .models import Article
+
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        if article.status != Article.Status.IRRELEVANT:
+            return pipeline.Outcome(pipeline.DUPLICATE, article_id=article.pk, event_id=article.event_id)
+        article.status = Article.Status.EXTRACTED
+        known = article.event_date_source if article.event_date_source in ("metadata", "feed", "url") else None
+        return pipeline.link_classify_propose(article, published_source=known, force_relevant=True)
