@@ -93,9 +93,12 @@ class CourtListener:
     def docket(self, docket_id):
         return self.get(f"dockets/{int(docket_id)}/")
 
-    def docket_entry_pages(self, docket_id):
+    def docket_entry_pages(self, docket_id, filed_since=None):
         """Each page of the docket's entries (a list of dicts), following `next` until there is none."""
-        page = self.get("docket-entries/", params={"docket": int(docket_id)})
+        params = {"docket": int(docket_id)}
+        if filed_since:
+            params["date_filed__gte"] = filed_since.isoformat()
+        page = self.get("docket-entries/", params=params)
         while True:
             results = page.get("results") if isinstance(page, dict) else None
             if not isinstance(results, list):

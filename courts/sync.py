@@ -88,8 +88,17 @@ def make_draft(lawsuit, entry, stage):
     return event
 
 
-def take_entry(lawsuit, raw, known):
-    """Store one docket entry read from CourtListener, with its draft when it matters. True if new."""
+def covered_until(lawsuit):
+    """The date of the lawsuit's latest published event: docket entries up to it are history curators covered.
+
+    Without this, a docket's first poll would turn years of filings into drafts.
+    """
+    return lawsuit.events.filter(status=Event.Status.PUBLISHED).order_by("-date").values_list("date", flat=True).first()
+
+
+def take_entry(lawsuit, raw, known, covered=None):
+    """Store one docket entry read from CourtListener, with its draft when it matters and is new to the
+    timeline (filed after `covered`). Returns the entry, or None if it was seen before."""
     try:
         entry_id = int(raw["id"])
     except (KeyError, TypeError, ValueError):
@@ -105,8 +114,9 @@ def take_entry(lawsuit, raw, known):
         description=entry_text(raw),
     )
     stage = stage_of(entry.description)
+    already_covered = covered is not None and (entry.date_filed is None or entry.date_filed <= covered)
     with transaction.atomic():
-        if stage is not None:
+        if stage is not None and not already_covered:
             entry.kind = stage.kind
             entry.proposed_status = stage.status if stage.status != lawsuit.status else ""
             entry.event = make_draft(lawsuit, entry, stage)
@@ -134,16 +144,21 @@ def poll_lawsuit(lawsuit, client=None):
     """Read the lawsuit's docket and entries; returns a PollResult. Raises RateLimited for the task to retry."""
     sync, _ = DocketSync.objects.get_or_create(lawsuit=lawsuit)
     result = PollResult(lawsuit.case_name)
-    known = set(DocketEntry.objects.filter(lawsuit=lawsuit).values_list("courtlistener_id", flat=True))
+    seen = DocketEntry.objects.filter(lawsuit=lawsuit)
+    known = set(seen.values_list("courtlistener_id", flat=True))
+    covered = covered_until(lawsuit)
+    # After the first poll, ask only for entries filed since the last one seen (a week back, for late entries).
+    latest = seen.exclude(date_filed=None).order_by("-date_filed").values_list("date_filed", flat=True).first()
+    since = latest - timezone.timedelta(days=7) if latest else None
     own_client = client is None
     client = client or CourtListener()
     sync.last_polled_at = timezone.now()
     try:
         record_docket(sync, lawsuit, client.docket(lawsuit.courtlistener_docket_id))
-        for page in client.docket_entry_pages(lawsuit.courtlistener_docket_id):
+        for page in client.docket_entry_pages(lawsuit.courtlistener_docket_id, filed_since=since):
             for raw in page:
                 result.seen += 1
-                entry = take_entry(lawsuit, raw if isinstance(raw, dict) else {}, known)
+                entry = take_entry(lawsuit, raw if isinstance(raw, dict) else {}, known, covered)
                 if entry is not None:
                     result.new += 1
                     result.drafts += int(entry.event_id is not None)

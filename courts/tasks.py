@@ -24,7 +24,8 @@ def poll_tracked_dockets():
     return f"{len(ids)} dockets to poll"
 
 
-@shared_task(bind=True, max_retries=8)
+# A docket's first poll reads every page (hundreds of entries, 0.75 s apart): more than the default limits.
+@shared_task(bind=True, max_retries=8, soft_time_limit=1200, time_limit=1260)
 def poll_docket(self, lawsuit_id):
     if not client.enabled():
         return OFF

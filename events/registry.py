@@ -32,6 +32,7 @@ KINDS = {
     "agreement_dates_missing": "agreement in force without its ratification, start or expiry date",
     "lawsuit_no_docket": "lawsuit without a docket number",
     "lawsuit_no_filing_date": "lawsuit without a filing date",
+    "lawsuit_untracked": "US lawsuit without a CourtListener docket id (its docket is not followed)",
     "lawsuit_status_unchecked": f"lawsuit whose status was not checked in {STATUS_CHECK_DAYS} days",
     "person_role_ended": "person shown in a role that has ended",
     "event_no_primary_source": "published event without a primary source",
@@ -67,6 +68,8 @@ def lawsuits_incomplete(today):
             yield Finding("lawsuit_no_docket", lawsuit.case_name)
         if not lawsuit.filed_on:
             yield Finding("lawsuit_no_filing_date", lawsuit.case_name)
+        if lawsuit.court.startswith("U.S.") and not lawsuit.courtlistener_docket_id:
+            yield Finding("lawsuit_untracked", lawsuit.case_name)
         open_case = lawsuit.status not in (Lawsuit.Status.SETTLED, Lawsuit.Status.CLOSED, Lawsuit.Status.DISMISSED)
         if open_case and (lawsuit.status_on is None or lawsuit.status_on < stale_before):
             checked = f"last checked {lawsuit.status_on}" if lawsuit.status_on else "never checked"

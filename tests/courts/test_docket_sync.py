@@ -5,6 +5,7 @@ change; a second poll adds nothing; a 429 delays the poll and it resumes; a 500 
 lawsuit and keeps the entries already taken. Without a token the sync says it is off.
 """
 
+import datetime
 import io
 import uuid
 
@@ -237,3 +238,19 @@ def test_a_curator_applies_a_proposed_status_from_the_admin(admin_client, lawsui
     assert (lawsuit.status, lawsuit.status_on.isoformat()) == ("appeal", "2026-04-02")
     appeal.refresh_from_db()
     assert appeal.status_applied
+
+
+def test_entries_up_to_the_latest_published_event_are_seen_but_not_drafted(lawsuit, fake):
+    # The curators' timeline already tells the story up to the consolidation (4 November 2025).
+    Event.objects.create(
+        date=datetime.date(2025, 11, 4), kind="ruling", title="Suits consolidated", status="published", lawsuit=lawsuit
+    )
+    with courtlistener_settings(fake):
+        result = poll_lawsuit(lawsuit)
+    assert (result.new, result.drafts) == (len(ENTRIES), 2), "the ruling and the appeal after it"
+    assert set(DocketEntry.objects.exclude(event=None).values_list("courtlistener_id", flat=True)) == {506, 507}
+    # The next poll asks only for entries filed since the last one seen, less a week.
+    with courtlistener_settings(fake):
+        poll_lawsuit(lawsuit)
+    first_pages = [r.path for r in fake.entry_requests() if "cursor" not in r.path]
+    assert "date_filed__gte" not in first_pages[0] and "date_filed__gte=2026-03-26" in first_pages[-1]

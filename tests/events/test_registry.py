@@ -114,6 +114,7 @@ def test_the_midjourney_and_minimax_dockets_and_parties_are_corrected(client, re
     assert {p.party.name for p in disney.parties.filter(side="plaintiff")} >= {"DreamWorks Animation"}
     page = client.get(disney.get_absolute_url()).content.decode()
     assert "2:25-cv-05275" in page and "John A. Kronstadt" in page
+    assert 'href="https://www.courtlistener.com/docket/70513159/"' in page
     warner = Lawsuit.objects.get(slug="warner-bros-v-midjourney")
     assert warner.docket_number == "2:25-cv-08376"
     minimax = Lawsuit.objects.get(slug="disney-universal-wbd-v-minimax")
