@@ -35,7 +35,8 @@ KINDS = {
     "lawsuit_untracked": "US lawsuit without a CourtListener docket id (its docket is not followed)",
     "lawsuit_status_unchecked": f"lawsuit whose status was not checked in {STATUS_CHECK_DAYS} days",
     "person_role_ended": "person shown in a role that has ended",
-    "event_no_primary_source": "published event without a primary source",
+    "event_no_primary_source": "published event without a primary source (the document itself)",
+    "event_weak_sources_only": "published event resting only on sources the dataset marks weak",
     "organisation_no_description": "organisation without a description",
 }
 
@@ -124,18 +125,19 @@ def weak_source_urls(path=DATASET_PATH):
 
 
 def events_without_primary_source(today):
-    """Published events with no accepted source, or resting only on sources the dataset marks as weak."""
+    """Published events with no accepted primary source, and those resting only on weak sources."""
     weak = weak_source_urls()
-    shown = Source.objects.public()
-    urls = {}
-    for event_id, url in shown.filter(event__status=Event.Status.PUBLISHED).values_list("event_id", "url"):
-        urls.setdefault(event_id, []).append(url)
-    for event in Event.objects.published().only("id", "slug", "title"):
-        mine = urls.get(event.id, [])
-        if not mine:
-            yield Finding("event_no_primary_source", event.slug, "no source")
-        elif all(url in weak for url in mine):
-            yield Finding("event_no_primary_source", event.slug, "only weak sources: " + ", ".join(mine))
+    sources = {}
+    shown = Source.objects.public().filter(event__status=Event.Status.PUBLISHED)
+    for event_id, url, primary in shown.values_list("event_id", "url", "is_primary"):
+        sources.setdefault(event_id, []).append((url, primary))
+    for event in Event.objects.published().only("id", "slug"):
+        mine = sources.get(event.id, [])
+        if not any(primary for _, primary in mine):
+            yield Finding("event_no_primary_source", event.slug, f"{len(mine)} sources, none primary")
+        if mine and all(url in weak for url, _ in mine):
+            urls = ", ".join(url for url, _ in mine)
+            yield Finding("event_weak_sources_only", event.slug, f"only weak sources: {urls}")
 
 
 def organisations_without_description(today):

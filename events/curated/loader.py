@@ -484,6 +484,8 @@ def load_events(data, report, organisations, people, lawsuits, agreements, snaps
                 "publisher": source.text("publisher", max_length=200),
                 "published_on": source.date("published_on"),
             }
+            if "primary" in source.raw:  # the document itself, not coverage; else a curator's tick stays
+                values["is_primary"] = source.raw["primary"] is True
             report.count("sources", sources.put({"event": event, "url": url}, values))
     for links in (roles, people_roles, sources):
         links.flush()
