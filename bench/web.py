@@ -6,8 +6,13 @@ Fills the PostgreSQL database `dailies_bench` once with `generate_events` (reuse
 the requested number of events), starts gunicorn (2 workers) on a loopback port with DEBUG off, and for
 each endpoint prints single-client p50/p95/p99 latency, throughput at 16 concurrent clients (wrk when
 installed, else a Python load generator), throughput as a share of the bare Django view's, SQL queries per
-page and the peak RSS of the web workers. The database floor is the timeline query alone through psycopg.
-`--record` writes the table, with date and machine, into the "Web" section of docs/benchmarks.md.
+page and the peak RSS of the web workers. Two more columns per endpoint: "cold", each request with the
+whole cache emptied just before it (FLUSHDB on the cache's Redis database: pages, cards, charts, counts,
+versions all gone), and "after publish", each request right after one more event was published (through
+the ORM, so signals move the versions and triggers the counts; the events go back to draft at the end).
+The database floor is the timeline query alone through psycopg.
+`--cold N` / `--published N` set the samples of the two extra columns. `--record` writes the table, with
+date and machine, into the "Web" section of docs/benchmarks.md.
 """
 
 import argparse
@@ -147,6 +152,8 @@ def peak_rss_mb(pids):
 # --- Endpoints with randomised, realistic parameters ----------------------------------------------
 
 FRESH_PATHS = 20_000  # distinct URLs per "page not cached" endpoint: more than a run requests
+COLD_SAMPLES = 20  # requests per endpoint with the cache emptied before each
+PUBLISH_SAMPLES = 15  # requests per endpoint each right after publishing one event
 WARM = {}  # label -> the paths the warm-up pass fetches instead of the measured ones
 LOAD = []  # the machine's 1-minute load average at the start and the end of the run
 
@@ -219,14 +226,20 @@ def build_endpoints(args):
         "organisation page": ([f"/organisations/{some_org()}/" for _ in range(n)], False),
         "organisations list": ([f"/organisations/?page={page}" for page in range(1, 21)], False),
     }
-    # The same filters again, each request with a parameter never seen before (in this run or an earlier
-    # one: the cache outlives runs): the cached results fragment misses, so these measure what a new query
-    # costs (the page query, the cards from their cache, the chart from its cache, rendering). The warm-up
-    # pass fetches the filters without it.
-    run = f"{time.time():.0f}"
+    # The same filters again, each request with a filter never asked for before (in this run or an earlier
+    # one: the cache outlives runs): an end date far in the future, a different day each time, finds the
+    # same events but is a new filter (unknown parameters no longer are: the cache key holds the validated
+    # filters alone). So the results fragment, the chart and the summary miss and these measure what a new
+    # query costs (the page query, cards from their cache, counts from the count tables, rendering). The
+    # warm-up pass fetches the filters without it.
+    import datetime
+
+    run = int(time.time()) % 3_000_000
     for label in ("full / one org", "partial / one org", "partial / two orgs + kind", "search / partial"):
         paths, htmx = endpoints[label]
-        fresh = [f"{paths[i % len(paths)]}&fresh={run}-{i}" for i in range(FRESH_PATHS)]
+        far = datetime.date(2200, 1, 1)
+        fresh = [f"{paths[i % len(paths)]}&date_to={far + datetime.timedelta(days=(run + i) % 2_900_000)}"
+                 for i in range(FRESH_PATHS)]
         endpoints[f"{label}, page not cached"] = (fresh, htmx)
         WARM[f"{label}, page not cached"] = paths
     optional = {"json /api/events": "events:api_events", "atom /feed.atom": "events:feed_atom"}
@@ -279,6 +292,73 @@ request = function()
   return wrk.format("GET", paths[(counter %% #paths) + 1], headers)
 end
 """
+
+
+def empty_cache():
+    """FLUSHDB on the Redis database the web workers cache in (the bench's own)."""
+    import redis
+    from django.conf import settings
+
+    location = settings.CACHES["default"].get("LOCATION")
+    if location and location.startswith("redis"):
+        redis.Redis.from_url(location).flushdb()
+    else:
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+def cold_latency(port, paths, htmx, rng, samples):
+    """p50/p95/p99 of requests each made with the cache emptied just before it."""
+    headers = {"HX-Request": "true"} if htmx else {}
+    times = []
+    for _ in range(samples):
+        empty_cache()
+        path = rng.choice(paths)
+        started = time.perf_counter()
+        status, _ = fetch(port, path, headers)
+        times.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status} (cold)")
+    return percentiles(times)
+
+
+class Publisher:
+    """Publishes drafts one at a time through the ORM (signals and triggers as in the review queue) and
+    puts them back to draft at the end."""
+
+    def __init__(self):
+        from events.models import Event
+
+        self.drafts = list(Event.objects.filter(status=Event.Status.DRAFT).order_by("id")[:2_000])
+        self.published = []
+
+    def publish_one(self):
+        event = self.drafts.pop()
+        event.status = event.Status.PUBLISHED
+        event.save()
+        self.published.append(event)
+
+    def restore(self):
+        for event in self.published:
+            event.status = event.Status.DRAFT
+            event.save()
+        self.published = []
+
+
+def after_publish_latency(port, paths, htmx, rng, samples, publisher):
+    """p50/p95/p99 of requests each made right after one event was published."""
+    headers = {"HX-Request": "true"} if htmx else {}
+    times = []
+    for _ in range(samples):
+        publisher.publish_one()
+        path = rng.choice(paths)
+        started = time.perf_counter()
+        status, _ = fetch(port, path, headers)
+        times.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status} (after publishing)")
+    return percentiles(times)
 
 
 def throughput(port, paths, htmx, duration, clients):
@@ -355,9 +435,13 @@ def main():
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--samples", type=int, default=60, help="distinct randomised URLs per endpoint")
+    parser.add_argument("--cold", type=int, default=COLD_SAMPLES, help="requests per endpoint, cache emptied")
+    parser.add_argument("--published", type=int, default=PUBLISH_SAMPLES,
+                        help="requests per endpoint, each right after publishing one event")
     parser.add_argument("--database", default="dailies_bench")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14", help="cache on the next database")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14",
+                        help="cache on the next database, which the cold column empties (FLUSHDB)")
     parser.add_argument("--only", default="", help="run only endpoints whose label contains this")
     parser.add_argument("--skip", default="", help="leave out endpoints whose label contains this")
     parser.add_argument("--record", action="store_true", help="write the results into docs/benchmarks.md")
@@ -392,14 +476,22 @@ def main():
                 fetch(port, path, {"HX-Request": "true"} if htmx else {}, timeout=300)
         counts = query_counts(endpoints)
         rng = random.Random(11)
-        for label, (paths, htmx) in endpoints.items():
-            p50, p95, p99 = latency(port, paths, htmx, args.requests, rng)
-            rps = throughput(port, paths, htmx, args.duration, args.clients)
-            if bare_rps is None:
-                bare_rps = rps
-            rows.append((label, p50, p95, p99, rps, rps / bare_rps, counts[label][0]))
-            print(f"{label:38} p50 {p50:7.1f}  p95 {p95:7.1f}  p99 {p99:7.1f} ms  {rps:8.1f} req/s "
-                  f"({rps / bare_rps:6.1%} of bare)  {counts[label][0]} queries", flush=True)
+        publisher = Publisher()
+        try:
+            for label, (paths, htmx) in endpoints.items():
+                p50, p95, p99 = latency(port, paths, htmx, args.requests, rng)
+                rps = throughput(port, paths, htmx, args.duration, args.clients)
+                if bare_rps is None:
+                    bare_rps = rps
+                cold = cold_latency(port, paths, htmx, rng, args.cold)
+                published = after_publish_latency(port, paths, htmx, rng, args.published, publisher)
+                rows.append((label, p50, p95, p99, rps, rps / bare_rps, counts[label][0], cold, published))
+                print(f"{label:38} p50 {p50:7.1f}  p95 {p95:7.1f}  p99 {p99:7.1f} ms  {rps:8.1f} req/s "
+                      f"({rps / bare_rps:6.1%} of bare)  {counts[label][0]} queries | cold p50 {cold[0]:6.1f} "
+                      f"p95 {cold[1]:6.1f} | after publish p50 {published[0]:6.1f} p95 {published[1]:6.1f}",
+                      flush=True)
+        finally:
+            publisher.restore()
         rss = peak_rss_mb(worker_pids(server.pid))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -423,13 +515,18 @@ def record(args, rows, floor, rss):
         f"{LOAD[-1]:.1f} at the end: the machine is shared, so read the ratios to the floors rather than "
         "the absolute figures.",
         "",
-        "| endpoint | p50 ms | p95 ms | p99 ms | req/s (16 clients) | share of bare | SQL queries |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | p50 ms | p95 ms | p99 ms | req/s (16 clients) | share of bare | SQL queries "
+        "| cold p50 / p95 / p99 ms | after publish p50 / p95 / p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, p50, p95, p99, rps, share, queries in rows:
-        lines.append(f"| {label} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {rps:.0f} | {share:.1%} | {queries} |")
+    for label, p50, p95, p99, rps, share, queries, cold, published in rows:
+        lines.append(
+            f"| {label} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {rps:.0f} | {share:.1%} | {queries} "
+            f"| {cold[0]:.1f} / {cold[1]:.1f} / {cold[2]:.1f} | {published[0]:.1f} / {published[1]:.1f} / "
+            f"{published[2]:.1f} |"
+        )
     for label, (p50, p95, p99) in floor.items():
-        lines.append(f"| {label} (psycopg) | {p50:.1f} | {p95:.1f} | {p99:.1f} | | | 1 |")
+        lines.append(f"| {label} (psycopg) | {p50:.1f} | {p95:.1f} | {p99:.1f} | | | 1 | | |")
     lines += ["", f"Peak RSS of a gunicorn worker: {rss:.0f} MB."]
     replace_section("Web", "\n".join(lines))
     print("recorded in docs/benchmarks.md")

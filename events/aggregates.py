@@ -1,0 +1,249 @@
+"""Counts over published events read from the tables PostgreSQL keeps (migration 0011), not from events.
+
+A chart is counts per (month, kind). For the whole timeline, one organisation (with or without its
+subsidiaries), one person, lawsuit or agreement, with or without kinds and a date range, they are rows
+of events_monthly_count: at most months x kinds of them, whatever the number of events. A date range
+that starts or ends inside a month counts those few days' events directly. Other filters (several
+organisations, a person and an organisation, a text search) are counted from the events with a bound:
+the newest MAX_COUNTED matching events, and the chart says so when it is cut. The organisation page's
+"often together with" is rows of events_cooccurrence_count.
+
+SQLite (the demo) has no count tables: there everything is counted from the events, which is fine at
+the demo's size.
+"""
+
+import dataclasses
+import datetime
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+
+from .models import Organisation
+from .queries import aggregate_cache_key, filtered_events, organisation_tree, search_words, with_subsidiaries
+
+# A chart (or summary) over more matching events than this counts the newest this many: a bounded query.
+# Each row costs ~5-45 us (a text search rechecks each event's document), so this stays small.
+MAX_COUNTED = 1_000
+
+
+@dataclasses.dataclass
+class MonthlyCounts:
+    counts: dict  # {(month, kind): number of events}
+    cut: bool = False  # True when only the newest MAX_COUNTED matching events were counted
+    latest: datetime.datetime | None = None  # the newest updated_at among them (bounded counts only)
+
+
+def count_by_month(events):
+    """{(month, kind): count} for a queryset of events, in one query over the events."""
+    rows = (
+        events.order_by()
+        .annotate(month=TruncMonth("date"))
+        .values("month", "kind")
+        .annotate(count=Count("id"))
+        .values_list("month", "kind", "count")
+    )
+    return {(_as_date(month), kind): count for month, kind, count in rows}
+
+
+def _as_date(value):
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def has_count_tables():
+    return connection.vendor == "postgresql"
+
+
+def organisation_root(organisation_ids):
+    """The organisation whose subtree (itself and everything under it) is exactly `organisation_ids`."""
+    parent_of = {child: parent for parent, children in organisation_tree().items() for child in children}
+    ids = frozenset(organisation_ids)
+    tops = [pk for pk in ids if parent_of.get(pk) not in ids]
+    if len(tops) == 1 and with_subsidiaries(tops) == ids:
+        return tops[0]
+    return None
+
+
+def scope_of(filters):
+    """('a' | 'o' | 'x' | 'p' | 'l' | 'g', id) when one row set of events_monthly_count answers `filters`
+    (kind and dates aside), else None."""
+    if filters.q and search_words(filters.q):
+        return None
+    scopes = []
+    if filters.organisation_ids:
+        ids = frozenset(filters.organisation_ids)
+        root = organisation_root(ids) if filters.include_subsidiaries else None
+        if root is not None:
+            scopes.append(("o", root))
+        elif len(ids) == 1:
+            scopes.append(("x", next(iter(ids))))
+        else:
+            return None
+    if filters.person:
+        scopes.append(("p", filters.person.pk))
+    if filters.lawsuit:
+        scopes.append(("l", filters.lawsuit.pk))
+    if filters.agreement:
+        scopes.append(("g", filters.agreement.pk))
+    if len(scopes) > 1:
+        return None
+    return scopes[0] if scopes else ("a", 0)
+
+
+def _month_start(day):
+    return day.replace(day=1)
+
+
+def _next_month(day):
+    return datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _month_end(day):
+    return _next_month(day) - datetime.timedelta(days=1)
+
+
+def _split_dates(date_from, date_to):
+    """(first whole month, last whole month, [(from, to)] of the days outside whole months) for an
+    inclusive date range; None for an open end."""
+    first = last = None
+    edges = []
+    if date_from is not None:
+        first = date_from if date_from.day == 1 else _next_month(date_from)
+        if date_from.day != 1:
+            edges.append((date_from, _month_end(date_from) if date_to is None else min(_month_end(date_from), date_to)))
+    if date_to is not None:
+        whole = date_to == _month_end(date_to)
+        last = _month_start(date_to) if whole else _month_start(_month_start(date_to) - datetime.timedelta(days=1))
+        if not whole:
+            start = _month_start(date_to) if date_from is None else max(_month_start(date_to), date_from)
+            if not edges or edges[0][1] < start:
+                edges.append((start, date_to))
+    return first, last, edges
+
+
+def _table_rows(scope, scope_id, filters):
+    """[(month, kind, n, changed_at)] of the scope's whole months within the filters' dates, and the
+    (from, to) ranges of days outside whole months, which the callers count directly."""
+    first, last, edges = _split_dates(filters.date_from, filters.date_to)
+    sql = (
+        "SELECT month, kind, n, changed_at FROM events_monthly_count"
+        " WHERE scope = %s AND scope_id = %s AND n > 0"
+    )
+    params = [scope, scope_id]
+    if filters.kinds:
+        sql += " AND kind = ANY (%s)"
+        params.append(list(filters.kinds))
+    if first is not None:
+        sql += " AND month >= %s"
+        params.append(first)
+    if last is not None:
+        sql += " AND month <= %s"
+        params.append(last)
+    rows = []
+    if first is None or last is None or first <= last:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    return rows, [dataclasses.replace(filters, date_from=start, date_to=end) for start, end in edges]
+
+
+def _from_tables(scope, scope_id, filters):
+    rows, edges = _table_rows(scope, scope_id, filters)
+    counts = {(month, kind): n for month, kind, n, _ in rows}
+    for part in edges:  # a few days of events at either end
+        for key, n in count_by_month(filtered_events(part)).items():
+            counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def _bounded(filters):
+    """Counts of the newest MAX_COUNTED matching events, in one query that stops there; cached (under the
+    filters' counts or pages version) so the chart and the summary of one page share it."""
+    key = aggregate_cache_key("events:bounded-counts", filters)
+    found = cache.get(key)
+    if isinstance(found, MonthlyCounts):
+        return found
+    newest = filtered_events(filters).values_list("date", "kind", "updated_at")[: MAX_COUNTED + 1]
+    sql, params = newest.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT date_trunc('month', day)::date, kind, count(*) FILTER (WHERE rank <= %s), max(rank),"
+            " max(changed) FILTER (WHERE rank <= %s)"
+            " FROM (SELECT day, kind, changed, row_number() OVER () AS rank"
+            f" FROM ({sql}) AS page (day, kind, changed)) AS ranked GROUP BY 1, 2",
+            [MAX_COUNTED, MAX_COUNTED, *params],
+        )
+        rows = cursor.fetchall()
+    found = MonthlyCounts(
+        {(_as_date(month), kind): n for month, kind, n, *_ in rows if n},
+        cut=any(rank > MAX_COUNTED for _, _, _, rank, _ in rows),
+        latest=max((changed for *_, changed in rows if changed), default=None),
+    )
+    cache.set(key, found, 6 * 3600)
+    return found
+
+
+def monthly_counts(filters):
+    """MonthlyCounts of the published events matching `filters`: from the count tables when they answer
+    (PostgreSQL; O(months x kinds) rows), else counted from the events (bounded on PostgreSQL)."""
+    if not has_count_tables():
+        return MonthlyCounts(count_by_month(filtered_events(filters)))
+    scope = scope_of(filters)
+    if scope is None:
+        return _bounded(filters)
+    return MonthlyCounts(_from_tables(*scope, filters))
+
+
+def summary(filters):
+    """{"count", "latest", "cut"}: how many published events match `filters` and the latest change to
+    one of them (updated_at, or when one was unpublished), from the count tables when they answer; else
+    from the newest MAX_COUNTED matching events (`cut` when there are more: the count is a floor)."""
+    from django.db.models import Max
+
+    scope = scope_of(filters) if has_count_tables() else None
+    if scope is not None:
+        rows, edges = _table_rows(*scope, filters)
+        count = sum(n for _, _, n, _ in rows)
+        stamps = [changed for *_, changed in rows if changed]
+        for part in edges:
+            found = filtered_events(part).order_by().aggregate(count=Count("id"), latest=Max("updated_at"))
+            count += found["count"]
+            stamps += [found["latest"]] if found["latest"] else []
+        return {"count": count, "latest": max(stamps, default=None), "cut": False}
+    if has_count_tables():
+        found = _bounded(filters)
+        return {"count": sum(found.counts.values()), "latest": found.latest, "cut": found.cut}
+    found = filtered_events(filters).order_by().aggregate(count=Count("id"), latest=Max("updated_at"))
+    return {**found, "cut": False}
+
+
+def organisation_totals():
+    """[(id, slug, name, published events linked to it)] of every organisation with any, from one kept
+    row per organisation (PostgreSQL), in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT o.id, o.slug, o.name, m.n FROM events_monthly_count m"
+            " JOIN events_organisation o ON o.id = m.scope_id WHERE m.scope = 't' AND m.n > 0"
+        )
+        return cursor.fetchall()
+
+
+def co_occurring(organisation_ids, limit):
+    """The organisations sharing most published events with one organisation's subtree, from
+    events_cooccurrence_count; None when the count table cannot answer (SQLite, or not one subtree)."""
+    if not has_count_tables():
+        return None
+    ids = frozenset(organisation_ids)
+    root = organisation_root(ids)
+    if root is None:
+        return None
+    return list(
+        Organisation.objects.raw(
+            "SELECT o.id, o.slug, o.name, c.n AS shared FROM events_cooccurrence_count c"
+            " JOIN events_organisation o ON o.id = c.other_id"
+            " WHERE c.organisation_id = %s AND c.n > 0 AND NOT (c.other_id = ANY (%s))"
+            " ORDER BY c.n DESC, o.name LIMIT %s",
+            [root, sorted(ids), limit],
+        )
+    )

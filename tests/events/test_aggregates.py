@@ -1,0 +1,210 @@
+"""Counts kept by PostgreSQL (events/aggregates.py, migration 0011) stay exact through every change.
+
+Each test changes events the way curators, the review queue and ingest do, then checks the kept counts
+against a recount from scratch (events_rebuild_counts) and the charts read from them against a count
+over the events themselves.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.models import Count, Max
+from django.test.utils import CaptureQueriesContext
+
+from events import aggregates
+from events.charts import events_chart
+from events.models import Event, EventOrganisation, EventPerson, Organisation
+from events.queries import (
+    Filters,
+    _co_occurring_organisations,
+    filtered_events,
+    forget_organisation_tree,
+    with_subsidiaries,
+)
+from tests.factories import EventFactory, LawsuitFactory, OrganisationFactory, PersonFactory, UnionAgreementFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the count tables are PostgreSQL's"),
+]
+
+
+def kept_counts():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT scope, scope_id, month, kind, n FROM events_monthly_count WHERE n <> 0 ORDER BY 1, 2, 3, 4"
+        )
+        monthly = cursor.fetchall()
+        cursor.execute("SELECT organisation_id, other_id, n FROM events_cooccurrence_count WHERE n <> 0 ORDER BY 1, 2")
+        pairs = cursor.fetchall()
+    return monthly, pairs
+
+
+def assert_counts_exact():
+    """The counts the triggers kept equal a recount from scratch, and every chart equals a direct count."""
+    kept = kept_counts()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT events_rebuild_counts()")
+    assert kept == kept_counts()
+    forget_organisation_tree()
+    for organisation in Organisation.objects.all():
+        for filters in (
+            Filters(organisations=[organisation], organisation_ids=with_subsidiaries({organisation.pk})),
+            Filters(organisations=[organisation], include_subsidiaries=False, organisation_ids={organisation.pk}),
+        ):
+            assert aggregates.scope_of(filters) is not None
+            assert aggregates.monthly_counts(filters).counts == aggregates.count_by_month(filtered_events(filters))
+        subtree = with_subsidiaries({organisation.pk})
+        assert [(o.pk, o.shared) for o in aggregates.co_occurring(subtree, 8)] == [
+            (o.pk, o.shared) for o in _co_occurring_organisations(subtree, 8)
+        ]
+    assert aggregates.monthly_counts(Filters()).counts == aggregates.count_by_month(filtered_events(Filters()))
+    # After the recount, the summary's latest change is exactly the newest updated_at of the counted events.
+    for filters in (Filters(), Filters(kind="deal"), Filters(date_from=datetime.date(2024, 1, 10))):
+        direct = filtered_events(filters).order_by().aggregate(count=Count("id"), latest=Max("updated_at"))
+        assert aggregates.summary(filters) == {**direct, "cut": False}
+    links = dict(
+        EventOrganisation.objects.filter(event__status="published").values("organisation_id")
+        .annotate(n=Count("id")).values_list("organisation_id", "n")
+    )
+    assert {pk: n for pk, _, _, n in aggregates.organisation_totals()} == links
+    return kept
+
+
+@pytest.fixture
+def studio_family():
+    """A studio with a subsidiary that has a subsidiary of its own, and an AI company."""
+    parent = OrganisationFactory(name="Big Studio")
+    child = OrganisationFactory(name="Big Studio Animation", parent=parent)
+    grandchild = OrganisationFactory(name="Big Studio Animation Europe", parent=child)
+    other = OrganisationFactory(name="Model Maker", kind="ai_company")
+    return parent, child, grandchild, other
+
+
+def test_publishing_unpublishing_and_deleting_move_every_count(studio_family):
+    parent, child, grandchild, other = studio_family
+    person = PersonFactory()
+    draft = EventFactory(status="draft", organisations=[grandchild, other], people=[person], kind="deal")
+    assert kept_counts() == ([], [])  # drafts count nowhere
+    draft.status = Event.Status.PUBLISHED
+    draft.save()
+    monthly, pairs = assert_counts_exact()
+    scopes = {(scope, scope_id) for scope, scope_id, *_ in monthly}
+    assert {("a", 0), ("o", parent.pk), ("o", child.pk), ("o", grandchild.pk), ("x", grandchild.pk),
+            ("o", other.pk), ("x", other.pk), ("t", grandchild.pk), ("t", other.pk), ("p", person.pk)} == scopes
+    assert (parent.pk, other.pk, 1) in pairs
+    draft.status = Event.Status.REJECTED
+    draft.save()
+    assert kept_counts() == ([], [])
+    draft.status = Event.Status.PUBLISHED
+    draft.save()
+    draft.delete()
+    assert kept_counts() == ([], [])
+
+
+def test_an_event_linked_to_a_parent_and_its_subsidiary_counts_once_for_the_parent(studio_family):
+    parent, child, grandchild, other = studio_family
+    EventFactory(organisations=[parent, child, grandchild])
+    assert_counts_exact()
+    chart = events_chart(Filters(organisations=[parent], organisation_ids=with_subsidiaries({parent.pk})))
+    assert chart["table"][0]["total"] == 1
+
+
+def test_edits_of_kind_date_lawsuit_and_agreement_move_the_counts(studio_family):
+    parent, child, grandchild, other = studio_family
+    event = EventFactory(organisations=[child], kind="deal", date=datetime.date(2024, 1, 31))
+    event.kind = "ruling"
+    event.date = datetime.date(2024, 2, 1)
+    event.lawsuit = LawsuitFactory()
+    event.agreement = UnionAgreementFactory()
+    event.save()
+    monthly, _ = assert_counts_exact()
+    assert ("l", event.lawsuit.pk, datetime.date(2024, 2, 1), "ruling", 1) in monthly
+    Event.objects.filter(pk=event.pk).update(lawsuit=None, kind="deal")  # QuerySet.update sends no signal
+    assert_counts_exact()
+
+
+def test_links_added_and_removed_on_published_events_move_the_counts(studio_family):
+    parent, child, grandchild, other = studio_family
+    person = PersonFactory()
+    event = EventFactory(organisations=[child])
+    EventOrganisation.objects.create(event=event, organisation=grandchild)
+    EventOrganisation.objects.create(event=event, organisation=other)
+    EventPerson.objects.create(event=event, person=person)
+    assert_counts_exact()
+    EventOrganisation.objects.filter(event=event, organisation=child).delete()
+    EventPerson.objects.filter(event=event).delete()
+    assert_counts_exact()
+    EventOrganisation.objects.filter(event=event, organisation=other).update(organisation=parent)
+    assert_counts_exact()
+    draft = EventFactory(status="draft")
+    EventOrganisation.objects.create(event=draft, organisation=parent)
+    assert_counts_exact()
+
+
+def test_moving_an_organisation_in_the_hierarchy_recounts_its_old_and_new_parents(studio_family):
+    parent, child, grandchild, other = studio_family
+    EventFactory(organisations=[grandchild])
+    EventFactory(organisations=[grandchild, other])
+    EventFactory(organisations=[child], kind="ruling")
+    grandchild.parent = other
+    grandchild.save()
+    monthly, pairs = assert_counts_exact()
+    assert (parent.pk, other.pk, 1) not in pairs and (other.pk, grandchild.pk, 2) in pairs
+    grandchild.parent = None
+    grandchild.save()
+    assert_counts_exact()
+    child.delete()
+    assert_counts_exact()
+
+
+def test_charts_for_one_scope_read_the_count_tables_with_kind_and_date_range(studio_family):
+    parent, child, grandchild, other = studio_family
+    for day in range(0, 400, 7):
+        EventFactory(organisations=[grandchild if day % 2 else other], date=datetime.date(2023, 1, 1) +
+                     datetime.timedelta(days=day), kind="deal" if day % 3 else "ruling")
+    ranges = [(datetime.date(2023, 1, 15), datetime.date(2023, 9, 3)), (datetime.date(2023, 3, 1), None),
+              (None, datetime.date(2023, 6, 30)), (datetime.date(2023, 5, 2), datetime.date(2023, 5, 20)),
+              (datetime.date(2023, 4, 1), datetime.date(2023, 4, 30)),
+              (datetime.date(2023, 2, 10), datetime.date(2023, 3, 31))]
+    for date_from, date_to in ranges:
+        for kinds in ((), ("deal",), ("deal", "ruling")):
+            for filters in (
+                Filters(kinds=kinds, date_from=date_from, date_to=date_to),
+                Filters(organisations=[parent], organisation_ids=with_subsidiaries({parent.pk}), kinds=kinds,
+                        date_from=date_from, date_to=date_to),
+            ):
+                direct = aggregates.count_by_month(filtered_events(filters))
+                assert aggregates.monthly_counts(filters).counts == direct, (date_from, date_to, kinds)
+    whole_months = Filters(organisations=[parent], organisation_ids=with_subsidiaries({parent.pk}),
+                           date_from=datetime.date(2023, 2, 1), date_to=datetime.date(2023, 5, 31))
+    with CaptureQueriesContext(connection) as queries:
+        aggregates.monthly_counts(whole_months)
+    assert len(queries) == 1 and "events_monthly_count" in queries[0]["sql"]
+
+
+def test_the_summary_above_the_results_reads_the_kept_counts_and_moves_with_every_edit(studio_family):
+    parent, child, grandchild, other = studio_family
+    event = EventFactory(organisations=[child], kind="deal")
+    scope = Filters(organisations=[parent], organisation_ids=with_subsidiaries({parent.pk}))
+    before = aggregates.summary(scope)
+    assert before["count"] == 1 and before["latest"] is not None
+    event.title = "A corrected title"
+    event.save()
+    assert aggregates.summary(scope)["latest"] > before["latest"]
+    event.status = Event.Status.REJECTED
+    event.save()
+    assert aggregates.summary(scope)["count"] == 0
+
+
+def test_a_search_chart_counts_the_newest_matching_events_up_to_a_bound(monkeypatch):
+    for day in range(6):
+        EventFactory(title=f"Strike day {day}", date=datetime.date(2024, 1 + day, 5))
+    EventFactory(title="Something else")
+    monkeypatch.setattr(aggregates, "MAX_COUNTED", 4)
+    found = aggregates.monthly_counts(Filters(q="strike"))
+    assert found.cut and sum(found.counts.values()) == 4
+    assert min(found.counts)[0] == datetime.date(2024, 3, 1)  # the newest four: March to June
+    assert not aggregates.monthly_counts(Filters(q="strike", date_from=datetime.date(2024, 4, 1))).cut
+    assert aggregates.summary(Filters(q="strike"))["cut"]
