@@ -33,6 +33,7 @@ TARGETS = {
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="list the wrong decisions case by case")
+    parser.add_argument("--cases", help="another case file (tests/ingest/data/ingest_holdout.json: never tuned on)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DAILIES_TESTING", "1")
@@ -41,17 +42,17 @@ def main():
     django.setup()
     from django.db import connection
 
-    from tests.ingest.devset import describe, run_cases, scores
+    from tests.ingest.devset import CASES_PATH, describe, load_cases, run_cases, scores
 
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         started = time.perf_counter()
-        results = run_cases()
+        results = run_cases(load_cases(args.cases or CASES_PATH))
         elapsed = time.perf_counter() - started
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)
     figures = scores(results)
-    print(f"Ingest decisions on the development set: {figures['cases']} cases in {elapsed:.1f} s")
+    print(f"Ingest decisions on {args.cases or 'the development set'}: {figures['cases']} cases in {elapsed:.1f} s")
     print(f"  accepted as relevant: {figures['accepted']} (off-topic among them: {figures['off-topic accepted']})")
     for name, (sense, target) in TARGETS.items():
         value = figures[name]
