@@ -80,8 +80,9 @@ class LoadReport:
 
 
 def as_json(value):
-    """A field value as the snapshot stores it; blank is None."""
-    if value in (None, ""):
+    """A field value as the snapshot stores it; blank (and False, a flag's default) is None, so a field the
+    file starts setting is not mistaken for a curator's edit of its default."""
+    if value is None or value == "" or value is False:
         return None
     if isinstance(value, (datetime.date, decimal.Decimal)):
         return str(value)

@@ -295,3 +295,12 @@ def test_a_party_link_or_alias_the_file_drops_is_removed_but_a_curators_stays(sm
     assert list(Event.objects.get().organisations.values_list("name", flat=True)) == ["Lovo"]
     assert Organisation.objects.get(name="Lovo").alias_list == ["Lovo AI", "Lovo Labs"]
     assert "2 links removed" in out
+
+
+def test_a_field_the_file_starts_setting_is_not_taken_for_a_curators_edit(small):
+    def change(data):
+        data["events"][0]["sources"][0]["primary"] = True
+
+    out = small(change)
+    assert Source.objects.get().is_primary
+    assert "0 curator edits kept" in out
