@@ -34,6 +34,12 @@ def loaded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         tables = [m._meta.db_table for m in apps.get_app_config("events").get_models()]
         with connection.cursor() as cursor:
+            # The counts PostgreSQL keeps by trigger (events/aggregates.py) are emptied with the rows they
+            # count: TRUNCATE fires no row triggers.
+            for kept in ("events_monthly_count", "events_cooccurrence_count", "events_organisation_closure"):
+                cursor.execute("SELECT to_regclass(%s)", [kept])
+                if cursor.fetchone()[0]:
+                    tables.append(kept)
             cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
 
 
