@@ -229,6 +229,20 @@ def organisation_totals():
         return cursor.fetchall()
 
 
+def subtree_totals(organisation_ids):
+    """{organisation id: published events of it and its subsidiaries, each once}, summed from the kept
+    with-subsidiaries rows in one query; None where there are no count tables (SQLite)."""
+    if not has_count_tables():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT scope_id, sum(n) FROM events_monthly_count WHERE scope = 'o' AND scope_id = ANY (%s)"
+            " GROUP BY scope_id",
+            [list(organisation_ids)],
+        )
+        return {pk: int(n) for pk, n in cursor.fetchall()}
+
+
 def co_occurring(organisation_ids, limit):
     """The organisations sharing most published events with one organisation's subtree, from
     events_cooccurrence_count; None when the count table cannot answer (SQLite, or not one subtree)."""

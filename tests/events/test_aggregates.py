@@ -56,6 +56,8 @@ def assert_counts_exact():
             assert aggregates.scope_of(filters) is not None
             assert aggregates.monthly_counts(filters).counts == aggregates.count_by_month(filtered_events(filters))
         subtree = with_subsidiaries({organisation.pk})
+        distinct = filtered_events(Filters(organisation_ids=subtree)).count()
+        assert aggregates.subtree_totals([organisation.pk]).get(organisation.pk, 0) == distinct
         assert [(o.pk, o.shared) for o in aggregates.co_occurring(subtree, 8)] == [
             (o.pk, o.shared) for o in _co_occurring_organisations(subtree, 8)
         ]
