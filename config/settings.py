@@ -52,11 +52,19 @@ def env_list(name, default=()):
 DEBUG = env_bool("DJANGO_DEBUG", False)
 TESTING = env_bool("DAILIES_TESTING", False)
 
+DEV_SECRET_KEY = "insecure-dev-only-key-never-use-in-production"
+# Keys printed in this repository (the dev key, docker-compose's old fallback): public, so never a secret.
+PUBLISHED_SECRET_KEYS = {DEV_SECRET_KEY, "change-me-to-a-long-random-string-before-deploying-anywhere"}
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
-    SECRET_KEY = "insecure-dev-only-key-never-use-in-production"
+    SECRET_KEY = DEV_SECRET_KEY
+elif SECRET_KEY in PUBLISHED_SECRET_KEYS and not (DEBUG or TESTING):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is a key published in the Dailies repository; set a long random one, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG or TESTING else [])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -82,6 +90,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every other middleware and view sees a HEAD request as the GET it stands for.
+    "config.middleware.HeadAsGetMiddleware",
+    "config.middleware.RefuseNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -263,8 +274,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 # Only behind a proxy that sets X-Forwarded-Proto itself (and strips the client's); trusting it otherwise
 # would let any client claim https.
-if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+# gunicorn.conf.py follows the same switch (gunicorn otherwise trusts these headers from loopback itself).
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Login throttling counts the client's address, which only the proxy knows: the last X-Forwarded-For hop.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)  # a client's X-Forwarded-For is not believed
 
 # Content-Security-Policy (django-csp 4): our own scripts and styles only, nothing inline, no eval.
 # htmx runs under it because base.html turns off its injected indicator <style> and its eval features.
@@ -317,7 +335,8 @@ DAILIES_MAX_PAGE_SIZE = 100
 DAILIES_BENCH_VIEWS = env_bool("DAILIES_BENCH_VIEWS", False)
 
 # --- Fetcher (ingest/fetch.py) --------------------------------------------------------------------
-# Loopback and private addresses are refused unless this is on: the demo and tests serve from 127.0.0.1.
+# Non-public addresses are refused; this opens loopback only (the demo and tests serve from 127.0.0.1),
+# never private, link-local or other ranges.
 DAILIES_FETCH_ALLOW_PRIVATE = env_bool("DAILIES_FETCH_ALLOW_PRIVATE", False)
 DAILIES_FETCH_MAX_BYTES = env_int("DAILIES_FETCH_MAX_BYTES", 15 * 1024 * 1024)  # after decompression
 DAILIES_FETCH_CONNECT_TIMEOUT = 5  # seconds
@@ -325,6 +344,10 @@ DAILIES_FETCH_READ_TIMEOUT = 15  # seconds of silence from the server
 # Wall-clock budget for one fetch, redirects and body included; well below CELERY_TASK_SOFT_TIME_LIMIT.
 DAILIES_FETCH_DEADLINE = env_int("DAILIES_FETCH_DEADLINE", 30)
 DAILIES_FETCH_USER_AGENT = "DailiesBot/0.1 (+https://github.com/dailies)"
+# At most this many article fetches at a time to one host, over all workers (ingest/hosts.py).
+DAILIES_FETCH_PER_HOST = env_int("DAILIES_FETCH_PER_HOST", 2)
+# A feed poll hands on at most this many new entries, newest first; the rest come on the next poll.
+DAILIES_FEED_MAX_ENTRIES = env_int("DAILIES_FEED_MAX_ENTRIES", 50)
 
 # --- Mail and alerts (alerts/) --------------------------------------------------------------------
 # SMTP when EMAIL_HOST is set; otherwise mail is written as files under var/mail/ (the demo says so).

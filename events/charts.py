@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 from . import aggregates
 from .aggregates import MAX_COUNTED
 from .aggregates import count_by_month as monthly_counts  # noqa: F401  (the direct count, by its old name)
+from .dates import in_window
 from .models import Event
 from .queries import aggregate_cache_key
 
@@ -72,6 +73,8 @@ def _nice_ceiling(value):
 
 def build_chart(counts, *, subject="", cut=False):
     """The chart's geometry and text alternative from {(month, kind): count}; None when there is nothing."""
+    # A date outside the window (stored before it was enforced) would stretch the axis over millennia.
+    counts = {(month, kind): n for (month, kind), n in counts.items() if in_window(month)}
     if not counts:
         return None
     months = _months_between(min(m for m, _ in counts), max(m for m, _ in counts))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from .outputs import describe, output_query, read_filters  # noqa: F401 (describe: re-exported)
 from .queries import FilterError, Filters, timeline_page
+from .text import xml_safe
 
 
 @dataclasses.dataclass
@@ -45,7 +46,7 @@ class EventRssFeed(Feed):
 
     def title(self, scope):
         scope_text = describe(scope.filters)
-        return f"Dailies: {scope_text}" if scope_text else "Dailies: AI in film and TV"
+        return xml_safe(f"Dailies: {scope_text}") if scope_text else "Dailies: AI in film and TV"
 
     def link(self, scope):
         return reverse("events:timeline") + (f"?{scope.query}" if scope.query else "")
@@ -56,13 +57,15 @@ class EventRssFeed(Feed):
     def items(self, scope):
         return timeline_page(scope.filters, page_size=scope.page_size).events
 
+    # Text goes through xml_safe: one control character stored before text was cleaned on the way in
+    # would make the whole document ill-formed (and Django's XML writer raise).
     def item_title(self, event):
-        return event.title
+        return xml_safe(event.title)
 
     def item_description(self, event):
         # RSS <description> and Atom <summary type="html"> are read as HTML by feed readers; our summaries
         # are plain text, so they are escaped once here (the framework then escapes the XML).
-        return escape(event.summary)
+        return escape(xml_safe(event.summary))
 
     def item_link(self, event):
         # Our event page, which lists every source with the primary one first: a reader can check it.
@@ -80,7 +83,7 @@ class EventRssFeed(Feed):
         return event.updated_at
 
     def item_categories(self, event):
-        return [link.organisation.name for link in event.organisation_links.all()]
+        return [xml_safe(link.organisation.name) for link in event.organisation_links.all()]
 
     def get_feed(self, scope, request):
         # item_guid needs the request for an absolute URL, and Feed passes only the item to item_* methods;

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
+from .dates import validate_event_date
 from .models import Event
 
 MAX_ORGANISATIONS = 20
@@ -80,8 +81,10 @@ class TimelineFilterForm(forms.Form):
     kind = KindListField(required=False, label="Kind")
     lawsuit = forms.SlugField(required=False, max_length=100)
     agreement = forms.SlugField(required=False, max_length=100)
-    date_from = forms.DateField(required=False, label="From", input_formats=["%Y-%m-%d"])
-    date_to = forms.DateField(required=False, label="To", input_formats=["%Y-%m-%d"])
+    date_from = forms.DateField(
+        required=False, label="From", input_formats=["%Y-%m-%d"], validators=[validate_event_date]
+    )
+    date_to = forms.DateField(required=False, label="To", input_formats=["%Y-%m-%d"], validators=[validate_event_date])
     q = forms.CharField(required=False, max_length=200, label="Search", strip=True)
     cursor = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     page_size = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

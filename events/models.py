@@ -8,12 +8,16 @@ import datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+
+from .dates import validate_event_date
+from .text import xml_safe
 
 
 def unique_slug(model, text, *, instance_pk=None, max_length=80):
@@ -528,6 +532,7 @@ class Event(models.Model):
         return f"{self.date:%Y-%m-%d} {self.title}"
 
     def save(self, *args, **kwargs):
+        self.title, self.summary = xml_safe(self.title), xml_safe(self.summary)
         if not self.slug:
             self.slug = unique_slug(Event, f"{self.date:%Y-%m-%d} {self.title}", instance_pk=self.pk, max_length=100)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -538,6 +543,13 @@ class Event(models.Model):
 
     def get_absolute_url(self):
         return reverse("events:event", args=[self.slug])
+
+    def clean(self):
+        # In clean() rather than as a field validator, which would cost a migration for no schema change.
+        try:
+            validate_event_date(self.date)
+        except ValidationError as error:
+            raise ValidationError({"date": error}) from None
 
     @property
     def is_published(self):
@@ -665,6 +677,10 @@ class Source(models.Model):
 
     def __str__(self):
         return self.title or self.url
+
+    def save(self, *args, **kwargs):
+        self.title, self.publisher = xml_safe(self.title), xml_safe(self.publisher)
+        super().save(*args, **kwargs)
 
 
 class ProposedSourceManager(models.Manager):

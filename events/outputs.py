@@ -8,6 +8,7 @@ everywhere. The JSON schema is documented in docs/api.md; change both together.
 import csv
 import dataclasses
 import datetime
+import re
 from collections import defaultdict
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from .dates import in_window
 from .forms import TimelineFilterForm
 from .models import Event, EventOrganisation, EventPerson, Role, Source, UnionAgreement, source_order, web_url
 from .queries import FilterError, filtered_events, resolve_filters, timeline_page
@@ -38,6 +40,7 @@ CSV_COLUMNS = [
 ]
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t] *)([=+\-@])")
 
 
 # --- The shared front door: query parameters to Filters -------------------------------------------
@@ -169,8 +172,10 @@ def api_events(request):
 # --- CSV -------------------------------------------------------------------------------------------
 
 def spreadsheet_safe(value):
-    """The cell as text, with a leading apostrophe where a spreadsheet would read it as a formula."""
+    """The cell as text, with an apostrophe before anything a spreadsheet would read as a formula: at the
+    start, and after a `;` or `,` (a spreadsheet set to split on it opens `harmless;=cmd|...` as a formula)."""
     text = "" if value is None else str(value)
+    text = FORMULA_AFTER_SEPARATOR.sub(r"\1'\2", text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -278,6 +283,8 @@ def calendar_agreements(filters, today):
 
 
 def _all_day(uid, day, summary, description, url, stamp):
+    if not in_window(day):  # stored before the window was enforced; 9999-12-31 has no next day
+        return None
     entry = CalendarEvent()
     entry.add("uid", uid)
     entry.add("dtstamp", stamp)
@@ -315,19 +322,23 @@ def build_calendar(filters, request, *, include_past=False):
             if day and day >= today and (not filters.date_from or day >= filters.date_from) and (
                 not filters.date_to or day <= filters.date_to
             ):
-                calendar.add_component(_all_day(
+                entry = _all_day(
                     f"agreement-{agreement.pk}-{field}@{host}", day, f"{agreement.name} {what}",
                     f"{agreement.union.name}. {agreement.summary}".strip(), url, agreement.updated_at,
-                ))
+                )
+                if entry is not None:
+                    calendar.add_component(entry)
     events = filters if include_past else _from_today(filters, today)
     for event in iter_events(events, limit=MAX_CALENDAR_EVENTS):
         description = event.summary
         if event.date_precision != Event.Precision.DAY:
             description = f"(Date known to the {event.date_precision}.) {description}"
-        calendar.add_component(_all_day(
+        entry = _all_day(
             f"event-{event.pk}@{host}", event.date, event.title, description,
             request.build_absolute_uri(event.get_absolute_url()), event.updated_at,
-        ))
+        )
+        if entry is not None:
+            calendar.add_component(entry)
     return calendar
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -277,15 +277,19 @@ def event_detail(request, slug):
 
 
 ORGANISATIONS_PER_PAGE = 100
+MAX_ORGANISATION_PAGE = 100_000
 
 
 @require_GET
 def organisation_list(request):
     """Every organisation by name, a hundred a page, with its number of published events (cached)."""
-    try:
-        number = max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        number = 1
+    raw = request.GET.get("page", "1")
+    # A page past the last is empty, but a number PostgreSQL cannot hold as an offset is a 500: refuse it.
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ORGANISATION_PAGE):
+        return HttpResponseBadRequest(
+            f"page must be a whole number from 1 to {MAX_ORGANISATION_PAGE}.", content_type="text/plain; charset=utf-8"
+        )
+    number = int(raw)
     start = (number - 1) * ORGANISATIONS_PER_PAGE
     rows = list(
         Organisation.objects.select_related("parent").order_by("name")[start : start + ORGANISATIONS_PER_PAGE + 1]

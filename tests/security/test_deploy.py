@@ -91,3 +91,18 @@ def test_tests_run_on_plain_http(client):
     response = client.get("/")
     assert response.status_code == 200
     assert "Strict-Transport-Security" not in response
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["change-me-to-a-long-random-string-before-deploying-anywhere", "insecure-dev-only-key-never-use-in-production"],
+)
+def test_a_secret_key_published_in_the_repository_stops_production_and_fails_check_deploy(key):
+    result = manage("check", "--deploy", env=production_env(DJANGO_SECRET_KEY=key))
+    assert result.returncode != 0
+    assert "published in the Dailies repository" in result.stderr
+
+
+def test_a_client_forwarded_for_header_is_not_believed_for_login_throttling_without_a_proxy():
+    code = "from django.conf import settings as s; print(s.AXES_IPWARE_META_PRECEDENCE_ORDER)"
+    assert manage("shell", "-c", code, env=production_env()).stdout.strip().splitlines()[-1] == "('REMOTE_ADDR',)"
