@@ -6,7 +6,13 @@ it), then a hash of the whole body, since servers lie about ETags. A failing fee
 next success. While healthy its interval adapts: shorter when it keeps having news, longer when it has none.
 
 Nothing here enqueues work: `poll_feed` returns the new entry URLs and the caller (a task, a command)
-hands them to the article pipeline.
+hands them to the article pipeline, then calls `remember_body` once they are safely queued: a body is
+taken as "seen" only then, so a poll that dies half-way reads the same body again next time instead of
+dropping the rest of its entries.
+
+A poll hands on at most DAILIES_FEED_MAX_ENTRIES new entries, newest first; a feed with more is polled
+again soon (its body not remembered) and the next poll, finding the first ones known, takes the next.
+A poll never raises: whatever goes wrong is recorded on the feed and its run, where a curator sees it.
 """
 
 import datetime
@@ -15,11 +21,15 @@ import logging
 from dataclasses import dataclass, field
 
 import feedparser
-from django.db import transaction
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from events.dates import plausible_publication
+from events.text import xml_safe
+
 from .canonical import canonical_url
-from .fetch import FetchError, fetch
+from .fetch import FetchError, fetch, refuse_unfetchable
 from .models import MAX_POLL_INTERVAL, MIN_POLL_INTERVAL, Article, ArticleFeed, Feed, IngestRun
 
 logger = logging.getLogger(__name__)
@@ -52,6 +62,8 @@ class PollResult:
     duplicates: int = 0
     error: str = ""
     run_id: int | None = None
+    body_hash: str = ""  # to remember once the new entries are queued ("" when some were held back)
+    held_back: int = 0  # new entries left for the next poll by the per-poll cap
 
 
 def _entry_published(entry):
@@ -59,9 +71,12 @@ def _entry_published(entry):
     if not parsed:
         return None
     try:
-        return datetime.datetime(*parsed[:6], tzinfo=datetime.UTC).isoformat()
-    except (TypeError, ValueError):
+        published = datetime.datetime(*parsed[:6], tzinfo=datetime.UTC)
+    except (TypeError, ValueError, OverflowError):
         return None
+    # A pubDate of 9999-12-31 (or next year) is no hint: it would date the event there.
+    published = plausible_publication(published)
+    return published.isoformat() if published else None
 
 
 def _entry_url(entry):
@@ -102,12 +117,12 @@ def parse_feed(content, *, content_type=None, base_url=None):
             entries.append(
                 FeedEntry(
                     url=url,
-                    title=str(entry.get("title", ""))[:500],
+                    title=xml_safe(str(entry.get("title", "")))[:500],
                     published=_entry_published(entry),
                     html=_entry_html(entry),
                 )
             )
-    title = str(parsed.get("feed", {}).get("title", ""))[:200]
+    title = xml_safe(str(parsed.get("feed", {}).get("title", "")))[:200]
     has_feed = bool(parsed.get("version")) or bool(parsed.get("entries")) or bool(parsed.get("feed"))
     if not has_feed:
         return ParsedFeed(error=f"This is not a feed we can read ({warning or 'no RSS or Atom found'}).")
@@ -164,24 +179,58 @@ def split_new_entries(feed, entries):
     return new, len(known)
 
 
+def newest_first(entries):
+    """Entries by publication date, newest first; undated ones after the dated, in feed order."""
+    dated = sorted((e for e in entries if e.published), key=lambda e: e.published, reverse=True)
+    return dated + [e for e in entries if not e.published]
+
+
 def apply_feed_body(feed, content, *, content_type=None, now=None):
-    """Parse a feed body and record the outcome on the feed. Returns (PollResult, ParsedFeed)."""
+    """Parse a feed body and record the outcome on the feed. Returns (PollResult, ParsedFeed).
+
+    The body's hash is returned, not stored: the caller stores it with `remember_body` once the new
+    entries are queued.
+    """
     parsed = parse_feed(content, content_type=content_type, base_url=feed.url)
     if parsed.error:
         record_failure(feed, parsed.error, now=now)
         return PollResult("failed", error=parsed.error), parsed
     new, duplicates = split_new_entries(feed, parsed.entries)
+    new = newest_first(new)
+    cap = settings.DAILIES_FEED_MAX_ENTRIES
+    held_back = max(len(new) - cap, 0)
+    new = new[:cap]
     if parsed.title and not feed.name:
         feed.name = parsed.title
-    feed.body_hash = hashlib.sha256(content).hexdigest() if isinstance(content, bytes) else ""
+    body_hash = hashlib.sha256(content).hexdigest() if isinstance(content, bytes) and not held_back else ""
     record_success(feed, had_news=bool(new), now=now)
-    return PollResult("parsed", new_entries=new, duplicates=duplicates), parsed
+    if held_back:
+        # The rest are read on the next poll, soon: by then the ones handed on now are known.
+        feed.next_poll_at = (now or timezone.now()) + MIN_POLL_INTERVAL
+        feed.save(update_fields=["next_poll_at"])
+    result = PollResult("parsed", new_entries=new, duplicates=duplicates, body_hash=body_hash, held_back=held_back)
+    return result, parsed
+
+
+def remember_body(feed_id, body_hash):
+    """Mark a feed body as read, once its new entries are queued (an unchanged body is then skipped)."""
+    if body_hash:
+        Feed.objects.filter(pk=feed_id).update(body_hash=body_hash)
 
 
 def poll_feed(feed, *, now=None, allow_private=None):
     """Poll one feed now. Returns a PollResult whose `new_entries` the caller sends to the pipeline."""
     run = IngestRun.objects.create(kind=IngestRun.Kind.FEED, feed=feed, target=feed.url)
-    result = _poll(feed, now=now, allow_private=allow_private)
+    try:
+        result = _poll(feed, now=now, allow_private=allow_private)
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the task retries
+    except Exception as exc:
+        # A bug or a feed we never imagined: recorded like any failure, never a feed left "running".
+        logger.exception("polling feed %s failed unexpectedly", feed.pk)
+        message = f"The poll failed unexpectedly ({type(exc).__name__}: {str(exc)[:300]})."
+        record_failure(feed, message, now=now)
+        result = PollResult("failed", error=message)
     result.run_id = run.pk
     IngestRun.objects.filter(pk=run.pk).update(
         duplicate_count=result.duplicates, failed_count=1 if result.status == "failed" else 0
@@ -218,6 +267,9 @@ def _poll(feed, *, now, allow_private):
 
 
 def add_feed(url, *, name=""):
+    """Follow a feed. RefusedURL (a FetchError) for a URL the fetcher will always refuse (not http(s),
+    credentials, a malformed or numeric-disguised host, a literal non-public address)."""
+    refuse_unfetchable(url)
     feed, created = Feed.objects.get_or_create(url=url, defaults={"name": name})
     if not created and name and feed.name != name:
         feed.name = name

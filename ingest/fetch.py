@@ -11,7 +11,8 @@ deflate are inflated here in pieces of at most 64 KiB, so a compression bomb nev
 at most five redirects (followed by hand, each hop checked again), content types per kind of fetch.
 
 The guard: only http and https, no credentials in URLs, no numeric hosts in decimal, octal or hex
-disguise, and no connection to an address that is not public (loopback, private, link-local,
+disguise, host names that DNS could hold (labels of 1 to 63 characters, valid IDNA, `xn--` labels
+that decode), and no connection to an address that is not public (loopback, private, link-local,
 multicast, reserved, unspecified, shared 100.64/10, and IPv4 hidden in IPv6 as mapped, 6to4 or NAT64
 addresses). The check runs inside the connection itself: a custom httpcore network backend resolves the
 host once, refuses if ANY address is not public, and connects to exactly the addresses it vetted, while
@@ -19,6 +20,11 @@ the URL, the Host header and TLS SNI/certificate checks keep the real name. A DN
 between the check and the connection (DNS rebinding) therefore cannot slip through, and every redirect
 hop opens its connection through the same check. Proxies from the environment are ignored on purpose
 (trust_env=False): a proxy would make the connection for us, unchecked.
+
+Every exception a URL or a server can cause ends as a FetchError: a redirect to `javascript:`, `data:` or
+`http:foo`, a host `xn--` or `a..b`, a 64-character label, are refused with a message, never a traceback.
+
+DAILIES_FETCH_ALLOW_PRIVATE (tests, the demo) opens loopback only: private ranges stay refused.
 
 Residual risks: the DNS lookup itself (getaddrinfo) is not bounded by the deadline; a public host that
 proxies to private space on its own is out of our hands.
@@ -36,6 +42,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+import idna
 from django.conf import settings
 
 MAX_REDIRECTS = 5
@@ -61,6 +68,10 @@ _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 _NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+# What DAILIES_FETCH_ALLOW_PRIVATE opens: the tests' and the demo's servers on this machine, nothing more.
+LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
+# What a URL or a server can make httpx, idna or the resolver raise besides httpx.HTTPError.
+_MALFORMED = (httpx.InvalidURL, idna.IDNAError, UnicodeError, ValueError)
 
 
 # --- Errors ---------------------------------------------------------------------------------------
@@ -158,6 +169,8 @@ def resolve(host, port):
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise TransientFetchError(f"Could not look up {host}: {exc.strerror}.") from exc
+    except (UnicodeError, ValueError) as exc:  # "a..b", a 64-character label: the idna codec refuses
+        raise RefusedURL(f"Refused: {host} is not a valid host name.") from exc
     return [info[4][0] for info in infos]
 
 
@@ -190,7 +203,8 @@ def non_public_reason(address):
 class AddressGuard:
     """Which addresses a fetch may connect to.
 
-    allow_private: connect anywhere (the demo and tests). allow_networks: exceptions to the rule, e.g.
+    allow_private: also connect to loopback (the demo and tests serve from 127.0.0.1); private, link-local
+    and every other non-public range stay refused. allow_networks: exceptions to the rule, e.g.
     ("127.0.0.1/32",) lets a test reach one loopback server while 127.0.0.2 stays refused.
     resolver: host, port -> addresses; injectable so tests can make a public-looking name resolve to
     private space without a DNS server.
@@ -211,9 +225,8 @@ class AddressGuard:
             literal = False
         if not addresses:
             raise TransientFetchError(f"Could not look up {host}: no addresses.")
-        if self.allow_private:
-            return addresses
-        networks = [ipaddress.ip_network(n) for n in self.allow_networks]
+        allowed = (*self.allow_networks, *(LOOPBACK_NETWORKS if self.allow_private else ()))
+        networks = [ipaddress.ip_network(n) for n in allowed]
         for ip in addresses:
             if any(ip.version == n.version and ip in n for n in networks):
                 continue
@@ -256,10 +269,56 @@ def check_url(url):
         raise RefusedURL(
             f"Refused: {host} is a numeric address in a disguised form (decimal, octal or hex).", url=url
         )
+    if not _valid_host_name(host):
+        raise RefusedURL(f"Refused: {_shown(host)} is not a valid host name.", url=url)
     try:
-        return httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise RefusedURL(f"Refused: {url} is not a valid web address ({exc}).", url=url) from exc
+        parsed = httpx.URL(url)
+        parsed.host  # noqa: B018 - decodes xn-- labels, raising on a malformed one
+        return parsed
+    except _MALFORMED as exc:
+        raise RefusedURL(f"Refused: {_shown(url)} is not a valid web address ({exc}).", url=url) from exc
+
+
+def _shown(text, limit=200):
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _valid_host_name(host):
+    """An IP literal, or a name DNS can hold: IDNA-encodable, labels of 1-63 characters, 253 in all, and
+    every `xn--` label decodable (httpx and the resolver raise on `xn--`, `a..b` or a 64-character label)."""
+    if host.startswith("["):
+        return True
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode("ascii")
+        idna.decode(ascii_host)
+    except (idna.IDNAError, UnicodeError, ValueError):
+        # idna follows IDNA 2008 strictly and refuses some names browsers accept (an underscore): fall
+        # back to plain ASCII labels, which the resolver takes as they are.
+        if not host.isascii() or "xn--" in host.lower():
+            return False
+        ascii_host = host
+    labels = ascii_host.split(".")
+    return len(ascii_host) <= 253 and all(1 <= len(label) <= 63 for label in labels)
+
+
+def refuse_unfetchable(url, *, allow_private=None):
+    """RefusedURL for a URL every fetch would refuse, by its form or its literal address: checked when a
+    feed is added, so it is refused then rather than failing on every poll. (A name is not resolved here:
+    its addresses may change; the fetch checks them.)"""
+    target = check_url(url)
+    allow = settings.DAILIES_FETCH_ALLOW_PRIVATE if allow_private is None else allow_private
+    host = target.host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return target
+    AddressGuard(allow_private=bool(allow)).vet(host, target.port)
+    return target
 
 
 # --- Connections through the guard, clamped to the deadline ---------------------------------------
@@ -471,6 +530,12 @@ def fetch(
                 response = client.send(client.build_request("GET", target, headers=headers), stream=True)
             except (httpx.HTTPError, _DeadlinePassed) as exc:
                 raise _failure(exc, current, deadline, deadline_at) from exc
+            except _MALFORMED as exc:
+                # httpx builds the next request of a redirect itself and raises on a Location it cannot
+                # parse (javascript:, data:, http:foo, a host xn--).
+                raise BadResponse(
+                    f"{_shown(current)} answered with an address we cannot follow ({exc}).", url=current
+                ) from exc
             try:
                 if response.status_code in REDIRECT_STATUSES:
                     current = _next_hop(response, current, redirects)
@@ -489,6 +554,8 @@ def fetch(
                 )
             except (httpx.HTTPError, _DeadlinePassed) as exc:
                 raise _failure(exc, current, deadline, deadline_at) from exc
+            except _MALFORMED as exc:
+                raise BadResponse(f"{_shown(current)} sent an answer we cannot read ({exc}).", url=current) from exc
             finally:
                 response.close()
 
@@ -501,8 +568,10 @@ def _next_hop(response, current, redirects):
         )
     try:
         following = str(response.url.join(location.strip()))
-    except httpx.InvalidURL as exc:
-        raise BadResponse(f"{current} redirects to an invalid address: {location}", url=current) from exc
+    except _MALFORMED as exc:
+        raise BadResponse(
+            f"{current} redirects to an invalid address: {_shown(location)}", url=current
+        ) from exc
     redirects.append(current)
     if following in redirects:
         raise TooManyRedirects(
@@ -584,6 +653,8 @@ def _failure(exc, url, deadline, deadline_at):
     if isinstance(exc, httpx.ConnectError):
         detail = "its certificate could not be verified" if "CERTIFICATE" in str(exc) else str(exc)
         return TransientFetchError(f"Could not connect to {host}: {detail}.", url=url)
+    if isinstance(exc, httpx.RemoteProtocolError) and "location header" in str(exc):
+        return BadResponse(f"{url} redirects to an address that is not valid ({exc}).", url=url)
     if isinstance(exc, httpx.RemoteProtocolError):
         return TransientFetchError(f"{host} broke off or garbled its answer ({exc}).", url=url)
     if isinstance(exc, httpx.InvalidURL):

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from events import services as event_services
+from events.dates import plausible_publication
 from events.models import Event, Role
 
 from . import match
@@ -191,7 +192,8 @@ def _parse_hint(value):
         parsed = datetime.datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return None
-    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=datetime.UTC)
+    parsed = parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=datetime.UTC)
+    return plausible_publication(parsed)  # a hint dated 9999-12-31 (or next year) is no hint
 
 
 @transaction.atomic

@@ -95,6 +95,7 @@ def ingest_feed_file(path, *, feed_url=None, name=""):
                 f"<body><article>{entry.html}</article></body></html>"
             )
         pipeline.ingest_html(page, url=entry.url, feed_id=feed.pk, run_id=run.pk, published_hint=entry.published)
+    feeds.remember_body(feed.pk, result.body_hash)
     run.refresh_from_db()
     run.finish(error=result.error)
     return run
@@ -111,11 +112,17 @@ def poll_due_feeds_now(*, everything=False):
     done = []
     for feed in chosen.order_by("pk"):
         result = feeds.poll_feed(feed)
+        complete = True
         for entry in result.new_entries:
             try:
                 pipeline.ingest_url(entry.url, feed_id=feed.pk, run_id=result.run_id, published_hint=entry.published)
             except FetchError as exc:  # transient; stored on the article, tried again on a later poll
                 logger.info("transient failure for %s: %s", entry.url, exc.message)
+            except Exception:  # one entry's bug must not cost the feed's other entries
+                logger.exception("ingesting %s from feed %s failed", entry.url, feed.pk)
+                complete = False
+        if complete:  # otherwise the body is read again on the next poll
+            feeds.remember_body(feed.pk, result.body_hash)
         done.append((feed, result))
     return done
 

@@ -8,6 +8,12 @@ permanent failures (404, refused address, unreadable page) are stored on the row
 When the broker cannot be reached, nothing is lost: an article whose task cannot be sent is kept as a
 PENDING row (`enqueue_article`), and `requeue_pending_articles`, run on every beat tick, sends it again.
 
+No more than DAILIES_FETCH_PER_HOST article tasks fetch from one host at a time (a slot counter in the
+cache, ingest.hosts): a feed of a thousand entries does not become a thousand requests at once to one
+site. A task that finds its host busy is sent back to the queue with a short jittered countdown.
+
+A feed's body counts as read (`feeds.remember_body`) only after its new entries are queued.
+
 The longest retry delay (retry_backoff_max) stays far below the Redis visibility timeout
 (CELERY_BROKER_TRANSPORT_OPTIONS, an hour): Redis would otherwise redeliver the waiting task again and again.
 
@@ -19,6 +25,7 @@ interrupted query (a time limit, a lost server) can leave one that only looks us
 """
 
 import logging
+import random
 
 from celery import shared_task, signals
 from django.db import InterfaceError, OperationalError, close_old_connections, connections, transaction
@@ -27,7 +34,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
 from redis.exceptions import RedisError
 
-from . import feeds, pipeline
+from . import feeds, hosts, pipeline
 from .fetch import TransientFetchError
 from .models import Article, Feed
 
@@ -53,9 +60,16 @@ PENDING_LEASE = timezone.timedelta(minutes=15)
 MAX_PENDING_PER_TICK = 200
 
 
-@shared_task(**RELIABLE, **RETRY_POLICY)
-def ingest_article(url=None, feed_id=None, run_id=None, published=None, article_id=None):
-    """Ingest one article by URL (or a stored failed or pending article by id)."""
+# A task whose host is busy waits a few seconds and tries again; after this many waits it goes ahead anyway.
+HOST_BUSY_RETRIES = 60
+
+
+@shared_task(bind=True, **RELIABLE, **RETRY_POLICY)
+def ingest_article(self, url=None, feed_id=None, run_id=None, published=None, article_id=None, host_waits=0):
+    """Ingest one article by URL (or a stored failed or pending article by id).
+
+    host_waits: how many times this task already found its host busy and was sent again.
+    """
     if article_id is not None:
         row = Article.objects.filter(pk=article_id).values("url", "feed_id", "published_at").first()
         if row is None:
@@ -63,7 +77,14 @@ def ingest_article(url=None, feed_id=None, run_id=None, published=None, article_
         url, feed_id = row["url"], feed_id or row["feed_id"]
         if published is None and row["published_at"] is not None:
             published = row["published_at"].isoformat()
-    return pipeline.ingest_url(url, feed_id=feed_id, run_id=run_id, published_hint=published).result
+    with hosts.fetch_slot(url) as granted:
+        if not granted and _in_worker(self.request) and host_waits < HOST_BUSY_RETRIES:
+            # Not a retry (those are for errors, and counted by max_retries): the same task, sent again.
+            self.apply_async(
+                kwargs={**self.request.kwargs, "host_waits": host_waits + 1}, countdown=random.uniform(1, 4)
+            )
+            return "host busy"
+        return pipeline.ingest_url(url, feed_id=feed_id, run_id=run_id, published_hint=published).result
 
 
 @shared_task(
@@ -84,14 +105,16 @@ def poll_feed(feed_id):
         return "inactive"
     with transaction.atomic():
         result = feeds.poll_feed(feed)
-        enqueue_entries(result.new_entries, feed_id=feed.pk, run_id=result.run_id)
+        enqueue_entries(result.new_entries, feed_id=feed.pk, run_id=result.run_id, body_hash=result.body_hash)
     return result.status
 
 
-def enqueue_entries(entries, *, feed_id, run_id=None):
-    """One article task per entry, sent once the surrounding transaction commits.
+def enqueue_entries(entries, *, feed_id, run_id=None, body_hash=""):
+    """One article task per entry, sent once the surrounding transaction commits; then the feed's body
+    is remembered as read (`body_hash`), not before: a poll that dies half-way reads it again.
 
-    Once the broker has failed, the remaining entries are parked as pending without trying it again.
+    Once the broker has failed, the remaining entries are parked as pending without trying it again
+    (pending articles are not lost, so the body counts as read then too).
     """
     entries = list(entries)
 
@@ -104,8 +127,9 @@ def enqueue_entries(entries, *, feed_id, run_id=None):
                 )
             else:
                 park_article(entry.url, feed_id=feed_id, published=entry.published)
+        feeds.remember_body(feed_id, body_hash)
 
-    if entries:
+    if entries or body_hash:
         transaction.on_commit(send_all)
 
 

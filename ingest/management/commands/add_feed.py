@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
 
 from ingest.feeds import add_feed
+from ingest.fetch import FetchError
 
 
 class Command(BaseCommand):
@@ -19,5 +20,8 @@ class Command(BaseCommand):
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError as exc:
             raise CommandError(f"Not an http(s) URL: {url}") from exc
-        feed, created = add_feed(url, name=name)
+        try:
+            feed, created = add_feed(url, name=name)
+        except FetchError as exc:  # a URL the fetcher would refuse on every poll
+            raise CommandError(exc.message) from exc
         self.stdout.write(f"{'Added' if created else 'Already following'} feed {feed.pk}: {feed}")
