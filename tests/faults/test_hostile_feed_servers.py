@@ -56,3 +56,36 @@ def test_hostile_feed_polls_end_at_their_limits_and_the_worker_goes_on_to_the_ne
     assert Article.objects.get().feed == good
     assert worker.poll() is None
     assert peak_rss_mb(worker.pid) < MEMORY_BOUND_MB
+
+
+def test_hostile_redirects_met_by_a_worker_are_recorded_errors_and_the_other_entries_are_ingested(
+    transactional_db, private_redis, launch_worker, local_server
+):
+    """Found on the running site: in Celery a redirect to javascript: (or a host xn--) left no article and
+    no error, and a feed whose own URL redirected so was never polled again."""
+    local_server.serve("/story", plain_article(1))
+    local_server.redirect("/trap-js", "javascript:alert(1)")
+    local_server.redirect("/trap-idna", "http://xn--/")
+    items = [(local_server.url("/trap-js"), "Trap"), (local_server.url("/trap-idna"), "Trap 2"),
+             (local_server.url("/story"), "Story")]
+    local_server.serve("/mixed.xml", rss(items), content_type=FEED)
+    local_server.redirect("/gone.xml", "data:text/xml,<rss/>")
+    mixed = Feed.objects.create(url=local_server.url("/mixed.xml"), name="mixed")
+    gone = Feed.objects.create(url=local_server.url("/gone.xml"), name="gone")
+
+    private_redis.start()
+    worker = launch_worker(private_redis.url(0))
+    with broker(private_redis.url(0)):
+        tasks.poll_feed.delay(gone.pk)
+        tasks.poll_feed.delay(mixed.pk)
+
+    assert wait_until(lambda: Article.objects.count() == 3 and not Article.objects.filter(
+        status=Article.Status.PENDING).exists(), WORK_TIMEOUT, 0.1), worker.log()[-3000:]
+    traps = Article.objects.filter(url__contains="/trap-")
+    assert {a.status for a in traps} == {Article.Status.FAILED} and all(a.error for a in traps)
+    assert Article.objects.get(url=local_server.url("/story")).status == Article.Status.IRRELEVANT
+    gone.refresh_from_db()
+    assert gone.consecutive_failures == 1 and gone.last_error and gone.next_poll_at
+    assert wait_until(lambda: Feed.objects.get(pk=mixed.pk).body_hash != "", WORK_TIMEOUT, 0.1)
+    assert "Traceback" not in worker.log()
+    assert worker.poll() is None
