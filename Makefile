@@ -9,27 +9,54 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dailies
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 DEMO_ADDR ?= 127.0.0.1:8000
+# `make stack` runs on local PostgreSQL and Redis (the cache takes the broker's database number + 1).
+STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dailies
+STACK_BROKER_URL ?= redis://127.0.0.1:6379/0
+STACK_ENV = DJANGO_DEBUG=1 DATABASE_URL=$${DATABASE_URL:-$(STACK_DATABASE_URL)} \
+  CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(STACK_BROKER_URL)}
 
-.PHONY: install demo test run services browser bench load lint migrate clean
+.PHONY: install demo demo-data stack worker beat test run services browser bench load lint migrate clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,stack]'
 	@touch $(STAMP)
 
 migrate: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 
-demo: install
+# The data every demo starts with: the database (created on PostgreSQL when missing), the curated
+# registry and the bundled sample. Safe to repeat.
+demo-data: install
+	DJANGO_DEBUG=1 $(PY) -m config.ensure_database
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py load_curated
 	@if [ -f ingest/management/commands/ingest_demo.py ]; then DJANGO_DEBUG=1 $(PY) manage.py ingest_demo; fi
-	@echo "Dailies is serving on http://$(DEMO_ADDR)/ (admin: make a user with 'DJANGO_DEBUG=1 $(PY) manage.py createsuperuser')"
+
+demo: demo-data
+	@echo "Dailies is serving on http://$(DEMO_ADDR)/ (admin: make a user with '$${DATABASE_URL:+DATABASE_URL=$$DATABASE_URL }DJANGO_DEBUG=1 $(PY) manage.py createsuperuser')"
 	@if [ -z "$$EMAIL_HOST" ]; then echo "No SMTP server set (EMAIL_HOST): alerts and sign-in links are written as files to var/mail/"; fi
 	DJANGO_DEBUG=1 ALERTS_SITE_URL=$${ALERTS_SITE_URL:-http://$(DEMO_ADDR)} $(PY) manage.py runserver --noreload $(DEMO_ADDR)
+
+# Web, a Celery worker and beat together (Procfile, run by honcho) on local PostgreSQL and Redis, with
+# the demo's data; logs interleaved, each line prefixed; one Ctrl-C stops all three.
+stack: install
+	@$(STACK_ENV) $(MAKE) --no-print-directory demo-data
+	@$(STACK_ENV) sh -c 'echo "Dailies is serving on http://$(DEMO_ADDR)/ with a worker and beat. Admin: make a user with" \
+	  "DATABASE_URL=$$DATABASE_URL DJANGO_DEBUG=1 $(PY) manage.py createsuperuser"'
+	$(STACK_ENV) DEMO_ADDR=$(DEMO_ADDR) PY=$(PY) ALERTS_SITE_URL=$${ALERTS_SITE_URL:-http://$(DEMO_ADDR)} \
+	  $(BIN)/honcho start --no-colour -f Procfile
+
+# A worker or beat alone, on the same settings as `make stack` (for a `make demo` or `make run` beside them).
+worker: install
+	$(STACK_ENV) $(PY) -m celery -A config worker -Q ingest,default --loglevel INFO --concurrency 2
+
+beat: install
+	@mkdir -p var
+	$(STACK_ENV) $(PY) -m celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
 
 run: install
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(DEMO_ADDR)

@@ -208,8 +208,14 @@ CELERY_TASK_ROUTES = {"ingest.tasks.*": {"queue": "ingest"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Beat: every minute, enqueue a poll for each feed that is due (ingest.tasks.poll_due_feeds claims them).
+# DAILIES_BEAT_INTERVAL shortens the tick (seconds) for tests of the whole stack.
+BEAT_INTERVAL = env_int("DAILIES_BEAT_INTERVAL", 60)
 CELERY_BEAT_SCHEDULE = {
-    "poll-due-feeds": {"task": "ingest.tasks.poll_due_feeds", "schedule": 60.0, "options": {"expires": 55}},
+    "poll-due-feeds": {
+        "task": "ingest.tasks.poll_due_feeds",
+        "schedule": float(BEAT_INTERVAL),
+        "options": {"expires": BEAT_INTERVAL * 55 / 60},  # a tick not run before the next is dropped
+    },
     # Alerts: digests at 07:00 UTC (weekly on Mondays); sends that a lost task left behind, every 5 minutes.
     "alerts-daily-digest": {
         "task": "alerts.tasks.send_digests", "schedule": crontab(minute=0, hour=7), "args": ["daily"],
@@ -326,6 +332,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # Django's default config gives "django" a console handler of its own in debug; with ours on the root
+    # every warning was printed twice. Its records now reach the console once, through the root.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 # --- Dailies --------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """The project's promises to newcomers and to its own architecture."""
 
+import os
 import pathlib
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -51,6 +53,34 @@ def test_docker_compose_file_is_valid_and_runs_the_full_stack():
     command = _compose_command()
     if command is None:
         pytest.skip("neither `docker compose` nor `docker-compose` is installed to validate the file")
-    result = subprocess.run([*command, "config", "--services"], cwd=ROOT, capture_output=True, text=True)
+    env = {**os.environ, "DJANGO_SECRET_KEY": "k" * 50}  # compose refuses to start without one
+    result = subprocess.run([*command, "config", "--services"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
-    assert set(result.stdout.split()) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(result.stdout.split()) == {"migrate", "web", "worker", "beat", "postgres", "redis"}
+
+
+def test_docker_compose_refuses_to_start_without_a_secret_key():
+    command = _compose_command()
+    if command is None:
+        pytest.skip("neither `docker compose` nor `docker-compose` is installed to validate the file")
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    result = subprocess.run([*command, "config", "--services"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_docker_compose_migrates_before_worker_and_beat_and_bounds_redis():
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "condition: service_completed_successfully" in text
+    assert "load_curated" in text and "--maxmemory " in text and "--maxmemory-policy volatile-lru" in text
+    assert "change-me" not in text
+
+
+def test_a_warning_is_logged_once_in_debug():
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.request').warning('dailies-once'); "
+        "logging.getLogger('ingest').warning('dailies-once')"
+    )
+    env = {**os.environ, "DJANGO_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert (result.stdout + result.stderr).count("dailies-once") == 2, result.stderr
