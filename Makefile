@@ -37,6 +37,7 @@ demo-data: install
 	@if [ -f ingest/management/commands/ingest_demo.py ]; then DJANGO_DEBUG=1 $(PY) manage.py ingest_demo; fi
 
 demo: demo-data
+	@if [ -n "$$CELERY_BROKER_URL" ]; then echo "CELERY_BROKER_URL is set: 'Submit a URL', 'poll now' and feed polls wait for a worker and beat ('make worker' and 'make beat' beside this, or 'make stack' instead)."; fi
 	@echo "Dailies is serving on http://$(DEMO_ADDR)/ (admin: make a user with '$${DATABASE_URL:+DATABASE_URL=$$DATABASE_URL }DJANGO_DEBUG=1 $(PY) manage.py createsuperuser')"
 	@if [ -z "$$EMAIL_HOST" ]; then echo "No SMTP server set (EMAIL_HOST): alerts and sign-in links are written as files to var/mail/"; fi
 	DJANGO_DEBUG=1 ALERTS_SITE_URL=$${ALERTS_SITE_URL:-http://$(DEMO_ADDR)} $(PY) manage.py runserver --noreload $(DEMO_ADDR)

@@ -357,6 +357,8 @@ DAILIES_FETCH_USER_AGENT = "DailiesBot/0.1 (+https://github.com/dailies)"
 DAILIES_FETCH_PER_HOST = env_int("DAILIES_FETCH_PER_HOST", 2)
 # A feed poll hands on at most this many new entries, newest first; the rest come on the next poll.
 DAILIES_FEED_MAX_ENTRIES = env_int("DAILIES_FEED_MAX_ENTRIES", 50)
+# ...and reads only the first this many items of a feed document (parsing costs seconds per thousand).
+DAILIES_FEED_MAX_ITEMS_READ = env_int("DAILIES_FEED_MAX_ITEMS_READ", 1000)
 
 # --- Mail and alerts (alerts/) --------------------------------------------------------------------
 # SMTP when EMAIL_HOST is set; otherwise mail is written as files under var/mail/ (the demo says so).

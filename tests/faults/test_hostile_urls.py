@@ -198,3 +198,15 @@ def test_a_host_busy_with_its_fetch_slots_is_told_so(settings):
 
 def test_bad_response_is_permanent():
     assert BadResponse("x").permanent
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_only_the_first_items_of_a_huge_feed_are_parsed_and_the_cut_document_stays_well_formed(kind):
+    from tests.ingest.feed_fixtures import atom
+
+    items = [(f"https://news.example.com/{n}", f"Story {n}") for n in range(300)]
+    body = rss(items) if kind == "rss" else atom(items)
+    parsed = feeds.parse_feed(body, max_items=120)
+    assert [e.url for e in parsed.entries] == [u for u, _ in items[:120]]
+    assert not parsed.warning, parsed.warning
+    assert feeds.first_items(body, 500) == body
