@@ -116,7 +116,7 @@ class _Scanner(HTMLParser):
             self._flag(tag, "injected stylesheet")
         if tag == "meta" and any(name == "http-equiv" for name, _ in attrs):
             self._flag(tag, "http-equiv")
-        if tag == "link" and dict(attrs).get("rel") not in {"stylesheet", "alternate", "icon"}:
+        if tag == "link" and dict(attrs).get("rel") not in {"stylesheet", "alternate", "icon", "canonical"}:
             self._flag(tag, f"rel={dict(attrs).get('rel')!r}")
         if tag == "script":
             src = dict(attrs).get("src") or ""
