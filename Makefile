@@ -93,6 +93,7 @@ bench: install services
 	$(PY) bench/web.py --events $(BENCH_EVENTS) $(BENCH_ARGS)
 	@if [ -f bench/ingest.py ]; then $(PY) bench/ingest.py; fi
 	@if [ -f bench/link.py ]; then $(PY) bench/link.py; fi
+	@if [ -f bench/alerts.py ]; then $(PY) bench/alerts.py; fi
 	@if [ -f bench/ingest_quality.py ]; then $(PY) bench/ingest_quality.py; fi
 
 # Load (bench/load.py): 50 clients for 60 s against gunicorn while a worker ingests, on a throwaway
