@@ -50,6 +50,7 @@ def test_following_disney_lawsuits_only_from_the_timeline_and_signing_in_by_the_
     expect(page.locator("#results")).to_contain_text("Disney sues an image generator")
     page.locator("details.kind-picker summary").click()
     page.locator('input[name="kind"][value="lawsuit_filed"]').check()
+    page.locator("details.kind-picker summary").click()  # close the picker: it lies over the results
     follow = page.locator("a.follow")
     expect(follow).to_have_attribute("href", re.compile(r"kind=lawsuit_filed"))
     follow.click()
