@@ -16,6 +16,7 @@ from .models import (
     Lawsuit,
     LawsuitParty,
     Organisation,
+    OrganisationMerge,
     Person,
     Source,
     UnionAgreement,
@@ -237,3 +238,28 @@ class SourceAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["event"]
     list_filter = ["review", "publisher"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(OrganisationMerge)
+class OrganisationMergeAdmin(admin.ModelAdmin):
+    """Merges of organisations: the old URL redirects to the survivor until the merge is undone."""
+
+    list_display = ["merged_name", "survivor", "created_at", "undone_at"]
+    list_select_related = ["survivor"]
+    search_fields = ["merged_name", "merged_slug", "survivor__name"]
+    readonly_fields = ["survivor", "merged_name", "merged_slug", "created_at", "undone_at"]
+    exclude = ["snapshot"]
+    actions = ["unmerge"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Un-merge: bring the organisation back as it was", permissions=["change"])
+    def unmerge(self, request, queryset):
+        restored = [services.unmerge_organisation(m) for m in queryset.filter(undone_at__isnull=True)]
+        self.message_user(
+            request, f"Restored {', '.join(o.name for o in restored) or 'nothing'}.", messages.SUCCESS
+        )

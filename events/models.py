@@ -718,3 +718,28 @@ class CuratedRecord(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.key}"
+
+
+class OrganisationMerge(models.Model):
+    """An organisation folded into another: its old URL redirects to the survivor, and `snapshot` holds
+    what the merge changed so that an un-merge can put it back (events.services.unmerge_organisation)."""
+
+    survivor = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="merges")
+    merged_name = models.CharField(max_length=200)
+    merged_slug = models.SlugField(max_length=100)
+    snapshot = models.JSONField(default=dict, help_text="The merged organisation and every row the merge moved.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "organisation merge"
+        constraints = [
+            # One live redirect per old URL.
+            models.UniqueConstraint(
+                fields=["merged_slug"], condition=Q(undone_at__isnull=True), name="organisation_merge_live_slug"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.merged_name} → {self.survivor}"

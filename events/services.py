@@ -10,7 +10,18 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from .models import Event, EventOrganisation, EventPerson, LawsuitParty, Source, split_aliases
+from .models import (
+    Affiliation,
+    Event,
+    EventOrganisation,
+    EventPerson,
+    LawsuitParty,
+    Organisation,
+    OrganisationMerge,
+    Source,
+    UnionAgreement,
+    split_aliases,
+)
 
 
 def publish_events(events, *, reason=""):
@@ -50,40 +61,115 @@ def reject_events(events, *, reason=""):
 def merge_organisations(target, duplicates):
     """Fold `duplicates` into `target`: every relation is re-pointed and their names kept as aliases.
 
-    Event links that would repeat one the target already has are dropped (the target's role wins).
+    Event links that would repeat one the target already has are dropped (the target's role wins). Each
+    merge is recorded (OrganisationMerge): the old URL redirects to the target, and an un-merge restores.
     """
     duplicates = [d for d in duplicates if d.pk != target.pk]
     if not duplicates:
         return target
     names = split_aliases(target.aliases)
     for duplicate in duplicates:
+        snapshot = {
+            "organisation": {
+                "name": duplicate.name, "slug": duplicate.slug, "kind": duplicate.kind, "aliases": duplicate.aliases,
+                "website": duplicate.website, "description": duplicate.description, "parent_id": duplicate.parent_id,
+            },
+            "target_aliases": target.aliases,
+            "target_parent_id": target.parent_id,
+            "event_links": [], "parties": [], "affiliations": [], "agreements": [], "counterparty_of": [],
+            "subsidiaries": [],
+        }
         names += [duplicate.name, *split_aliases(duplicate.aliases)]
         for link in EventOrganisation.objects.filter(organisation=duplicate):
-            if EventOrganisation.objects.filter(event_id=link.event_id, organisation=target).exists():
-                link.delete()
-            else:
+            kept = not EventOrganisation.objects.filter(event_id=link.event_id, organisation=target).exists()
+            snapshot["event_links"].append([link.pk, kept, link.event_id, link.role])
+            if kept:
                 link.organisation = target
                 link.save(update_fields=["organisation"])
-        for party in LawsuitParty.objects.filter(organisation=duplicate):
-            if LawsuitParty.objects.filter(lawsuit_id=party.lawsuit_id, organisation=target, side=party.side).exists():
-                party.delete()
             else:
+                link.delete()
+        for party in LawsuitParty.objects.filter(organisation=duplicate):
+            kept = not LawsuitParty.objects.filter(
+                lawsuit_id=party.lawsuit_id, organisation=target, side=party.side
+            ).exists()
+            snapshot["parties"].append([party.pk, kept, party.lawsuit_id, party.side])
+            if kept:
                 party.organisation = target
                 party.save(update_fields=["organisation"])
-        duplicate.affiliations.exclude(person__affiliations__organisation=target).update(organisation=target)
+            else:
+                party.delete()
+        moving = duplicate.affiliations.exclude(person__affiliations__organisation=target)
+        snapshot["affiliations"] = list(moving.values_list("pk", flat=True))
+        Affiliation.objects.filter(pk__in=snapshot["affiliations"]).update(organisation=target)
+        snapshot["agreements"] = list(duplicate.agreements.values_list("pk", flat=True))
         duplicate.agreements.update(union=target)
         for agreement in duplicate.agreements_as_counterparty.all():
+            had_target = agreement.counterparties.filter(pk=target.pk).exists()
+            snapshot["counterparty_of"].append([agreement.pk, had_target])
             agreement.counterparties.remove(duplicate)
             agreement.counterparties.add(target)
+        snapshot["subsidiaries"] = list(duplicate.subsidiaries.exclude(pk=target.pk).values_list("pk", flat=True))
         duplicate.subsidiaries.exclude(pk=target.pk).update(parent=target)
         if target.parent_id == duplicate.pk:
             target.parent = duplicate.parent
+        OrganisationMerge.objects.filter(survivor=duplicate, undone_at__isnull=True).update(survivor=target)
+        OrganisationMerge.objects.create(
+            survivor=target, merged_name=duplicate.name, merged_slug=duplicate.slug, snapshot=snapshot
+        )
     keep = [n for n in split_aliases("\n".join(names)) if n.casefold() != target.name.casefold()]
     target.aliases = "\n".join(keep)
     target.save()
     for duplicate in duplicates:
         duplicate.delete()
     return target
+
+
+@transaction.atomic
+def unmerge_organisation(merge):
+    """Undo one merge: the organisation comes back under its old name and URL, with the rows the merge
+    moved (those still on the survivor). Returns the restored organisation."""
+    if merge.undone_at is not None:
+        raise ValueError("This merge was undone already.")
+    snapshot, survivor = merge.snapshot, merge.survivor
+    fields = snapshot["organisation"]
+    restored = Organisation.objects.create(
+        name=fields["name"], slug=fields["slug"], kind=fields["kind"], aliases=fields["aliases"],
+        website=fields["website"], description=fields["description"],
+        parent_id=fields["parent_id"] if Organisation.objects.filter(pk=fields["parent_id"]).exists() else None,
+    )
+    for link_id, kept, event_id, role in snapshot["event_links"]:
+        if kept:
+            EventOrganisation.objects.filter(pk=link_id, organisation=survivor).update(organisation=restored)
+        elif Event.objects.filter(pk=event_id).exists():
+            EventOrganisation.objects.get_or_create(event_id=event_id, organisation=restored, defaults={"role": role})
+    for party_id, kept, lawsuit_id, side in snapshot["parties"]:
+        if kept:
+            LawsuitParty.objects.filter(pk=party_id, organisation=survivor).update(organisation=restored)
+        else:
+            LawsuitParty.objects.get_or_create(lawsuit_id=lawsuit_id, organisation=restored, side=side)
+    Affiliation.objects.filter(pk__in=snapshot["affiliations"], organisation=survivor).update(organisation=restored)
+    UnionAgreement.objects.filter(pk__in=snapshot["agreements"], union=survivor).update(union=restored)
+    for agreement_id, had_survivor in snapshot["counterparty_of"]:
+        agreement = UnionAgreement.objects.filter(pk=agreement_id).first()
+        if agreement is not None:
+            agreement.counterparties.add(restored)
+            if not had_survivor:
+                agreement.counterparties.remove(survivor)
+    Organisation.objects.filter(pk__in=snapshot["subsidiaries"], parent=survivor).update(parent=restored)
+    survivor.aliases = snapshot["target_aliases"]
+    if survivor.parent_id == fields["parent_id"] and snapshot["target_parent_id"] == restored.pk:
+        survivor.parent = restored
+    survivor.save()
+    merge.undone_at = timezone.now()
+    merge.save(update_fields=["undone_at"])
+    return restored
+
+
+def merged_organisation_redirect(slug):
+    """The organisation an old slug now lives under, after a merge; None if it was never merged."""
+    merge = OrganisationMerge.objects.filter(merged_slug=slug, undone_at__isnull=True).select_related("survivor")
+    found = merge.first()
+    return found.survivor if found else None
 
 
 # --- Proposals from the ingest pipeline ------------------------------------------------------------

@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from . import services
 from .cards import attach_cards, popular_organisation_options
 from .charts import chart_html
 from .entities import counts_with_subsidiaries, lawsuit_parties, organisation_lawsuits, parties_of_lawsuits
@@ -305,7 +306,12 @@ def organisation_list(request):
 
 @require_GET
 def organisation_detail(request, slug):
-    organisation = get_object_or_404(Organisation.objects.select_related("parent"), slug=slug)
+    organisation = Organisation.objects.select_related("parent").filter(slug=slug).first()
+    if organisation is None:
+        survivor = services.merged_organisation_redirect(slug)  # merged away: its URL lives on, permanently
+        if survivor is None:
+            raise Http404("No such organisation.")
+        return HttpResponsePermanentRedirect(survivor.get_absolute_url())
     subsidiaries = list(organisation.subsidiaries.order_by("name"))
     filters = Filters(organisations=[organisation], organisation_ids=with_subsidiaries({organisation.pk}))
     context = {

@@ -117,3 +117,39 @@ def test_every_curator_change_is_kept_with_who_and_when(curator_client, curator)
     assert latest.title == "New title" and latest.history_user == curator
     history = curator_client.get(reverse("admin:events_event_history", args=[event.pk]))
     assert b"curator" in history.content and b"New title" in history.content
+
+
+def test_a_merged_organisations_url_redirects_permanently_and_an_unmerge_restores_it(curator_client, client):
+    from events.models import OrganisationMerge
+
+    keep = OrganisationFactory(name="Warner Bros. Discovery", aliases="WBD")
+    dupe = OrganisationFactory(name="Warner Bros.", aliases="Warner Brothers")
+    child = OrganisationFactory(name="HBO", parent=dupe)
+    shared = EventFactory(organisations=[keep, (dupe, "plaintiff")])
+    only_dupe = EventFactory(organisations=[(dupe, "defendant")])
+    lawsuit = LawsuitFactory()
+    lawsuit.parties.create(organisation=dupe, side="plaintiff")
+    old_url = dupe.get_absolute_url()
+    _act(curator_client, "organisation", "merge", [keep, dupe], merge_into=str(keep.pk))
+
+    response = client.get(old_url)
+    assert response.status_code == 301 and response["Location"] == keep.get_absolute_url()
+
+    merge = OrganisationMerge.objects.get()
+    _act(curator_client, "organisationmerge", "unmerge", [merge])
+    restored = Organisation.objects.get(name="Warner Bros.")
+    assert restored.get_absolute_url() == old_url and client.get(old_url).status_code == 200
+    assert restored.alias_list == ["Warner Brothers"]
+    keep.refresh_from_db()
+    assert keep.alias_list == ["WBD"]
+    assert EventOrganisation.objects.get(event=only_dupe).organisation == restored
+    assert EventOrganisation.objects.get(event=shared, organisation=restored).role == "plaintiff"
+    assert lawsuit.parties.get().organisation == restored
+    child.refresh_from_db()
+    assert child.parent == restored
+
+
+def test_the_organisation_merge_chooses_nothing_for_the_curator(curator_client):
+    keep, dupe = OrganisationFactory(name="A studio"), OrganisationFactory(name="A studio, Inc.")
+    page = _act(curator_client, "organisation", "merge", [keep, dupe]).content.decode()
+    assert " checked" not in page and "required" in page

@@ -1,0 +1,237 @@
+"""A curator's morning in Chromium: ten drafts from the demo's sample (plus four reports of our own, so
+there are ten), each published, rejected or merged into a suggested duplicate; a proposed source accepted;
+a candidate name added to the registry. After each step the public site is checked as a reader sees it.
+
+The walk counts page loads and clicks per draft and prints them (and writes them to
+test-artifacts/review-walk.txt); a draft that is right as proposed takes one click and one page load
+(Publish, which opens the next draft). axe checks the admin pages at 1280 and 1024 px.
+"""
+
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS, run_axe
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.django_db]
+
+PASSWORD = "pw-curator-walk-1"
+TABLET = {"width": 1024, "height": 768}
+DESKTOP = {"width": 1280, "height": 800}
+REGISTRY = [
+    ("Lionsgate", "studio"), ("Runway", "ai_company"), ("The Walt Disney Company", "studio"),
+    ("Universal Pictures", "studio"), ("Midjourney", "ai_company"), ("OpenAI", "ai_company"),
+    ("Writers Guild of America", "union"), ("Amazon", "tech_company"), ("Electronic Arts", "studio"),
+    ("Stability AI", "ai_company"),
+]
+OWN_REPORTS = [  # (kind, date, title, lead, names): our words
+    ("deal", datetime.date(2024, 9, 19), "Lionsgate and Runway agree a model trained on the studio's films",
+     "Lionsgate will let Runway train a video model on its catalogue. The studio keeps the model.",
+     ["Lionsgate", "Runway"]),
+    ("statement", datetime.date(2025, 2, 3), "A guild asks members about AI tools on set",
+     "The guild sent a survey to its members. It asks how AI tools are used.", ["Writers Guild of America"]),
+    ("product_launch", datetime.date(2025, 3, 1), "Runway shows a new video model to studios",
+     "Runway presented a video model to studio executives. It makes longer clips.", ["Runway"]),
+    ("announcement", datetime.date(2025, 4, 2), "Amazon names a head of AI for its studios",
+     "Amazon appointed an executive to lead AI work at its studios. She starts in May.", ["Amazon"]),
+]
+
+
+@pytest.fixture(scope="module")
+def morning(committed_rows):
+    """A published event for the merge and the proposed source, the sample's drafts, and our four."""
+
+    def build():
+        from django.contrib.auth.models import Group, User
+
+        from events import services
+        from events.models import Event, Organisation, Source
+        from ingest.models import Article, CandidateName
+        from ingest.services import ingest_sample
+
+        marks = {model: (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)
+                 for model in (Event, Organisation, Article)}
+        organisations = {name: Organisation.objects.get_or_create(name=name, defaults={"kind": kind})[0]
+                         for name, kind in REGISTRY}
+        deal = Event.objects.create(
+            title="Lionsgate partners with Runway on a custom AI video model", kind="deal",
+            date=datetime.date(2024, 9, 18), status="published", summary="A studio deal.",
+        )
+        deal.organisation_links.create(organisation=organisations["Lionsgate"])
+        deal.organisation_links.create(organisation=organisations["Runway"])
+        Source.objects.create(event=deal, url="https://trade.example.com/lionsgate-runway", title="The deal")
+        ingest_sample()
+        for kind, day, title, lead, names in OWN_REPORTS:
+            services.propose_event(
+                kind=kind, date=day, title=title, summary=lead, find_match=False,
+                organisations=[(organisations[n].pk, "subject") for n in names],
+                source_url=f"https://walk.example.com/{day:%Y%m%d}", source_title=title,
+            )
+        # A second report of the published deal: ingest makes it a proposed source.
+        services.propose_event(
+            kind="deal", date=deal.date, title="Second report", event=deal,
+            source_url="https://walk.example.com/second-report", source_title="Runway and Lionsgate, a second report",
+        )
+        article = Article.objects.order_by("pk").first()
+        if not CandidateName.objects.filter(status="open").exists():
+            CandidateName.objects.create(article=article, name="Quillfeather Studios", key="quillfeather studios",
+                                         kind="organisation", cue="… Studios",
+                                         sentence="Quillfeather Studios joined the talks.")
+        user = User.objects.create_user("walker", password=PASSWORD, is_staff=True)
+        user.groups.add(Group.objects.get(name="Curators"))
+        drafts = list(Event.objects.filter(status="draft").order_by("-created_at", "-id"))
+        return marks, deal, drafts
+
+    marks, deal, drafts = committed_rows(build)
+    yield deal, drafts
+
+    def remove():
+        from django.contrib.auth.models import User
+
+        from events.models import Event, Organisation
+        from ingest.models import Article, Feed, IngestRun
+
+        Article.objects.filter(pk__gt=marks[Article]).delete()
+        Feed.objects.all().delete()
+        IngestRun.objects.all().delete()
+        Event.objects.filter(pk__gt=marks[Event]).delete()
+        Organisation.objects.filter(pk__gt=marks[Organisation]).delete()
+        User.objects.filter(username="walker").delete()
+
+    committed_rows(remove)
+
+
+class Walk:
+    """Counts what a curator does: page loads (main-frame navigations) and clicks."""
+
+    def __init__(self, page):
+        self.page, self.loads, self.clicks, self.per_draft = page, 0, 0, []
+        page.on("framenavigated", lambda frame: frame == page.main_frame and self._loaded())
+
+    def _loaded(self):
+        self.loads += 1
+
+    def click(self, locator):
+        self.clicks += 1
+        with self.page.expect_navigation():
+            locator.click()
+
+    def done(self, what):
+        self.per_draft.append((what, self.loads, self.clicks))
+        self.loads = self.clicks = 0
+
+
+def log_in(page):
+    page.goto("/admin/login/?next=/admin/")
+    page.locator("#id_username").fill("walker")
+    page.locator("#id_password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator('input[type="submit"]').click()
+
+
+def reader_sees(new_page, url):
+    reader = new_page()
+    response = reader.goto(url)
+    return response.status, reader
+
+
+def test_a_curator_walks_through_ten_drafts_and_readers_see_each_decision(new_page, morning):
+    from events.models import Event, Organisation, Source
+
+    deal, drafts = morning
+    assert len(drafts) >= 10, f"the morning has {len(drafts)} drafts"
+    page = new_page(viewport=DESKTOP)
+    page.problems.expect_status(404)  # the reader's view of rejected and merged drafts
+    log_in(page)
+    walk = Walk(page)
+    walk.click(page.get_by_role("link", name="drafts", exact=False).first)  # the home's count of drafts
+    walk.click(page.locator("#result_list tbody tr th a").first)
+    for n in range(10):
+        draft = Event.objects.get(pk=int(page.url.rstrip("/").split("/")[-2]))
+        duplicates = page.locator("#duplicates li")
+        if n == 2 and duplicates.count():
+            # Merge into the first suggested duplicate: one click to the confirmation naming it, one to merge.
+            target_title = duplicates.first.locator("a").first.inner_text().split(" ", 1)[1]
+            walk.click(duplicates.first.locator("a.merge-into"))
+            expect(page.locator(".merge-confirm")).to_contain_text(target_title)
+            walk.click(page.locator('input[type="submit"].default'))
+            walk.done("merge into a suggested duplicate")
+            target = Event.objects.get(title=target_title)
+            status, _ = reader_sees(new_page, draft.get_absolute_url())
+            assert status == 404 and Event.objects.get(pk=draft.pk).status == "rejected"
+            if target.status == "published":
+                _, reader = reader_sees(new_page, target.get_absolute_url())
+                url = Source.objects.filter(event=target).order_by("-id").first().url
+                expect(reader.locator(f'a[href="{url}"]')).to_have_count(1)
+        elif n in (4, 7):
+            walk.click(page.locator('button[name="_reject"]'))
+            walk.done("reject")
+            status, _ = reader_sees(new_page, draft.get_absolute_url())
+            assert status == 404
+        else:
+            walk.click(page.locator('button[name="_publish"]'))
+            walk.done("publish as proposed")
+            status, reader = reader_sees(new_page, Event.objects.get(pk=draft.pk).get_absolute_url())
+            assert status == 200
+            expect(reader.locator("h1, h2, h3").filter(has_text=draft.title).first).to_be_visible()
+        if "/draftevent/" not in page.url or "/change/" not in page.url:
+            break
+
+    # The proposed source of the published deal: from the home's count, accept in one click.
+    page.goto("/admin/")
+    walk.click(page.get_by_role("link", name="proposed source", exact=False).first)
+    walk.click(page.locator("#result_list tbody tr th a").first)
+    walk.click(page.locator('button[name="_accept"]'))
+    walk.done("accept a proposed source")
+    _, reader = reader_sees(new_page, deal.get_absolute_url())
+    expect(reader.locator('a[href="https://walk.example.com/second-report"]')).to_have_count(1)
+
+    # A candidate name becomes an organisation: the add form arrives filled in.
+    page.goto("/admin/")
+    walk.click(page.get_by_role("link", name="candidate name", exact=False).first)
+    add = page.locator("a.button", has_text="Add as organisation").first
+    walk.click(add)
+    name = page.locator("#id_name").input_value()
+    assert name and "Named in an article" in page.locator("#id_description").input_value()
+    walk.click(page.locator('input[name="_save"]'))
+    walk.done("add a candidate name")
+    organisation = Organisation.objects.get(name=name)
+    status, _ = reader_sees(new_page, organisation.get_absolute_url())
+    assert status == 200
+
+    lines = [f"{what}: {loads} page loads, {clicks} clicks" for what, loads, clicks in walk.per_draft]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "review-walk.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    for what, loads, clicks in walk.per_draft:
+        if what == "publish as proposed":
+            assert loads + clicks <= 3, (what, loads, clicks)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, TABLET], ids=["1280", "1024"])
+def test_the_review_pages_pass_axe_and_fit_the_screen(new_page, morning, viewport):
+    from events.models import Event, ProposedSource
+
+    _, drafts = morning
+    draft = Event.objects.filter(status="draft").first() or drafts[0]
+    proposal = ProposedSource.objects.first()
+    page = new_page(viewport=viewport, bypass_csp=True)
+    log_in(page)
+    urls = [
+        "/admin/",
+        "/admin/ingest/draftevent/",
+        f"/admin/ingest/draftevent/{draft.pk}/change/",
+        f"/admin/ingest/draftevent/{draft.pk}/merge/",
+        "/admin/ingest/article/",
+        "/admin/ingest/candidatename/?status__exact=open",
+        "/admin/events/proposedsource/",
+        "/admin/ingest/article/submit/",
+    ]
+    if proposal is not None:
+        urls.append(f"/admin/events/proposedsource/{proposal.pk}/change/")
+    for url in urls:
+        page.goto(url)
+        assert run_axe(page) == [], url
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{url} scrolls sideways: {width} px in {viewport['width']}"
