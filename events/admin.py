@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -125,19 +126,40 @@ class UnionAgreementAdmin(SimpleHistoryAdmin):
     inlines = [AIProvisionInline]
 
 
-class EventOrganisationInline(admin.TabularInline):
+class LabelledFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Delete row {(index or 0) + 1}"
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """A table of inline rows whose fields carry their column's name: a screen reader (and axe) hears
+    which field it is in, not only the header above it."""
+
+    formset = LabelledFormSet
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            widget = getattr(formfield.widget, "widget", formfield.widget)  # past the related-object wrapper
+            widget.attrs.setdefault("aria-label", str(db_field.verbose_name).capitalize())
+        return formfield
+
+
+class EventOrganisationInline(LabelledTabularInline):
     model = EventOrganisation
     extra = 0
     autocomplete_fields = ["organisation"]
 
 
-class EventPersonInline(admin.TabularInline):
+class EventPersonInline(LabelledTabularInline):
     model = EventPerson
     extra = 0
     autocomplete_fields = ["person"]
 
 
-class SourceInline(admin.TabularInline):
+class SourceInline(LabelledTabularInline):
     model = Source
     extra = 0
     fields = ["url", "title", "publisher", "published_on", "is_primary", "review"]

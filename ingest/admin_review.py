@@ -32,6 +32,18 @@ REVIEW_KEYS = [
 ]
 
 
+class PlaceholderAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete with a visible placeholder: select2 shows it in the box, which gives the
+    empty box its accessible name (an empty one has none)."""
+
+    placeholder = "Type a title, a date (2024-09) or an organisation"
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-placeholder"] = self.placeholder
+        return attrs
+
+
 class EventChoiceForm(forms.Form):
     """An event chosen by typing: title words, a date (2024-09) or an organisation (admin autocomplete)."""
 
@@ -46,7 +58,7 @@ class EventChoiceForm(forms.Form):
         field = self.fields["target"]
         if label:
             field.label = label
-        field.widget = AutocompleteSelect(Source._meta.get_field("event"), admin_site)
+        field.widget = PlaceholderAutocompleteSelect(Source._meta.get_field("event"), admin_site)
         field.widget.choices = field.choices  # a widget set after the field's creation needs them handed over
 
 
@@ -134,6 +146,8 @@ class DraftEventAdmin(EventAdmin):
     ordering = ["-created_at", "-id"]
     actions = ["publish", "reject", "merge_into_event"]
     change_form_template = "admin/ingest/draftevent/change_form.html"
+    # Plain selects for the few lawsuits and agreements: select2's empty box has no accessible name.
+    autocomplete_fields = []
 
     def get_queryset(self, request):
         return (
@@ -287,8 +301,7 @@ class ProposedSourceAdmin(admin.ModelAdmin):
     list_display = ["source_title", "event_link", "publisher", "published_on", "created_at"]
     list_display_links = ["source_title"]
     list_select_related = ["event"]
-    list_filter = ["publisher"]
-    search_fields = ["title", "url", "event__title"]
+    search_fields = ["title", "url", "publisher", "event__title"]
     ordering = ["event__date", "event_id", "created_at"]
     actions = ["accept", "reject", "move"]
     fields = ["url", "title", "publisher", "published_on"]

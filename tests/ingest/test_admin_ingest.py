@@ -157,7 +157,8 @@ def test_the_admin_home_shows_what_waits_each_a_link(curator_client, sample):
                                  kind="organisation", sentence="Quillfeather Studios signed on.")
     index = curator_client.get(reverse("admin:index")).content.decode()
     assert f"<strong>{sample.count()}</strong> drafts" in index
-    assert "<strong>1</strong> proposed source" in index and "<strong>1</strong> candidate name" in index
+    names = CandidateName.objects.filter(status="open").values("key").distinct().count()
+    assert "<strong>1</strong> proposed source" in index and f"<strong>{names}</strong> candidate name" in index
     assert "<strong>0</strong> unhealthy feeds" in index
     for name in ["ingest_draftevent_changelist", "events_proposedsource_changelist",
                  "ingest_candidatename_changelist", "ingest_feed_changelist"]:
