@@ -15,7 +15,7 @@ def grant_merge_permissions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0010_source_is_primary'),
+        ('events', '0011_aggregate_counts'),
     ]
 
     operations = [
