@@ -291,6 +291,8 @@ class Timeline:
     union: object
     lawsuit: object
     person: object
+    agreement: object
+    event_url: str  # the page of the lawsuit's first event
     all_ids: set
     studio_ids: set  # the studio's own events and its subsidiary's
 
@@ -306,7 +308,7 @@ def make_timeline():
     import datetime
 
     from events.models import Event
-    from tests.factories import EventFactory, LawsuitFactory, OrganisationFactory, PersonFactory
+    from tests.factories import EventFactory, LawsuitFactory, OrganisationFactory, PersonFactory, UnionAgreementFactory
 
     studio = OrganisationFactory(name="Northlight Studios", kind="studio")
     subsidiary = OrganisationFactory(name="Northlight Animation", kind="production_company", parent=studio)
@@ -328,14 +330,15 @@ def make_timeline():
             kind=kinds[n % len(kinds)],
             organisations=[ai_company],
         )
+    docket = []
     for n, kind in enumerate(["lawsuit_filed", "ruling", "settlement"]):
-        EventFactory(
+        docket.append(EventFactory(
             title=f"Docket entry {n + 1} in the guild's suit",
             date=day(30 + n * 3),
             kind=kind,
             lawsuit=lawsuit,
             organisations=[(union, "plaintiff"), (ai_company, "defendant")],
-        )
+        ))
     studio_events = [
         EventFactory(
             title=f"Northlight Studios news {n + 1}", date=day(5 + n * 7), kind="deal", organisations=[studio]
@@ -351,10 +354,14 @@ def make_timeline():
         for n in range(2)
     ]
     person = PersonFactory(name="Dana Okafor", aliases="D. Okafor")
+    agreement = UnionAgreementFactory(
+        name="Screen Crafts Guild 2024 agreement", union=union, ratified_on=datetime.date(2023, 7, 1),
+        expires_on=datetime.date(2027, 6, 30),
+    )
     for n in range(2):
         EventFactory(
             title=f"Guild bulletin {n + 1}", date=day(12 + n * 5), kind="statement", organisations=[union],
-            people=[person] if n == 0 else [],
+            people=[person] if n == 0 else [], agreement=agreement if n == 1 else None,
         )
     EventFactory(title="Unpublished draft", status=Event.Status.DRAFT, organisations=[studio])
     published = Event.objects.published()
@@ -365,6 +372,8 @@ def make_timeline():
         union=union,
         lawsuit=lawsuit,
         person=person,
+        agreement=agreement,
+        event_url=docket[0].get_absolute_url(),
         all_ids={f"event-{e.slug}" for e in published},
         studio_ids={f"event-{e.slug}" for e in studio_events},
     )

@@ -62,8 +62,10 @@ def test_entity_pages_visited_from_the_timeline_load_without_errors(page, timeli
         page.get_by_role("navigation", name="Sections").get_by_role("link", name=section).click()
         page.wait_for_load_state("networkidle")
     page.goto("/")
+    title = page.locator("article.event h3 a").first.text_content()
     page.locator("article.event h3 a").first.click()
-    expect(page.locator("article.event")).to_have_count(1)
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator("p.back a")).to_have_text("← Back to the timeline")
 
 
 @pytest.mark.parametrize("name, viewport", [("desktop", DESKTOP), ("phone", PHONE)])
