@@ -9,7 +9,7 @@ nothing; a send task that is lost is found again by the sweeper (alerts.tasks.sw
 import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from events.models import Event
@@ -101,26 +101,45 @@ def build_digests(period, *, chunk=1000):
         subscription__mode__in=DIGEST_MODES[period],
         subscription__paused=False,
     )
-    reader_ids = sorted(set(queued.values_list("subscription__reader_id", flat=True)))
+    # One pass over what waits, by reader; then each chunk of readers by delivery id (no scan per chunk).
+    waiting = {}
+    for pk, reader_id in queued.values_list("id", "subscription__reader_id").order_by():
+        waiting.setdefault(reader_id, []).append(pk)
+    reader_ids = sorted(waiting)
     message_ids = []
     for start in range(0, len(reader_ids), chunk):
         readers = reader_ids[start : start + chunk]
         with transaction.atomic():
-            rows = list(
-                queued.filter(subscription__reader_id__in=readers)
-                .select_for_update(skip_locked=True, of=("self",))
-                .values_list("id", "subscription__reader_id")
+            ids = [pk for reader_id in readers for pk in waiting[reader_id]]
+            # Locked, and still queued: a digest run at the same time takes none of them twice.
+            still = set(
+                Delivery.objects.filter(pk__in=ids, status=Delivery.Status.QUEUED)
+                .select_for_update(skip_locked=True).values_list("id", flat=True)
             )
+            rows = [(pk, r) for r in readers for pk in waiting[r] if pk in still]
             if not rows:
                 continue
             messages = Message.objects.bulk_create(
                 [Message(reader_id=pk, kind=Message.Kind.DIGEST) for pk in sorted({r for _, r in rows})]
             )
             by_reader = {m.reader_id: m.pk for m in messages}
-            updates = [
-                Delivery(pk=pk, message_id=by_reader[reader_id], status=Delivery.Status.PENDING)
-                for pk, reader_id in rows
-            ]
-            Delivery.objects.bulk_update(updates, ["message", "status"], batch_size=2000)
+            _attach([pk for pk, _ in rows], [by_reader[r] for _, r in rows])
             message_ids += [m.pk for m in messages]
     return message_ids
+
+
+def _attach(delivery_ids, message_ids):
+    """Set each delivery's message (and status pending) in one statement on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE alerts_delivery AS d SET message_id = v.message_id, status = %s"
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, message_id) WHERE d.id = v.id",
+                [Delivery.Status.PENDING, delivery_ids, message_ids],
+            )
+        return
+    updates = [
+        Delivery(pk=d, message_id=m, status=Delivery.Status.PENDING)
+        for d, m in zip(delivery_ids, message_ids, strict=True)
+    ]
+    Delivery.objects.bulk_update(updates, ["message", "status"], batch_size=500)
