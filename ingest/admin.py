@@ -247,7 +247,8 @@ class ArticleAdmin(ReadOnlyAdmin):
 
     @admin.display(description="article", ordering="title")
     def short_title(self, obj):
-        return truncate(str(obj), 90)
+        # Headlines wrap in their column; cut only the rare runaway one, so a curator reads the whole title.
+        return truncate(str(obj), 120)
 
     @admin.display(description="kind", ordering="kind_guess")
     def kind(self, obj):
