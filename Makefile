@@ -15,7 +15,7 @@ STACK_BROKER_URL ?= redis://127.0.0.1:6379/0
 STACK_ENV = DJANGO_DEBUG=1 DATABASE_URL=$${DATABASE_URL:-$(STACK_DATABASE_URL)} \
   CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(STACK_BROKER_URL)}
 
-.PHONY: install demo demo-data stack worker beat test run services browser bench load lint migrate clean
+.PHONY: install demo demo-data stack worker beat test run services browser compose bench load lint migrate clean
 
 install: $(STAMP)
 
@@ -81,7 +81,12 @@ browser:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
 	  ($(APT) update -qq && $(APT) install -y -qq chromium >/dev/null) || echo "Could not install chromium: browser tests will skip."; }
 
-test: install services browser
+# Debian's docker-compose only to validate docker-compose.yml (tests/test_project.py); no Docker engine runs here.
+compose:
+	@command -v docker-compose >/dev/null || { echo "Installing Debian's docker-compose to validate docker-compose.yml"; \
+	  ($(APT) update -qq && $(APT) install -y -qq docker-compose >/dev/null) || echo "Could not install docker-compose: the compose checks will skip."; }
+
+test: install services browser compose
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) DAILIES_TESTING=1 \
 	  $(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
