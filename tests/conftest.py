@@ -47,7 +47,7 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _curators_group_outlives_flushes(request, django_db_blocker):
-    """Put back the Curators group (made by a data migration) after a transactional test's flush.
+    """Put back the Curators group (made by a data migration) and empty the kept counts after a flush.
 
     pytest-django empties every table after a transactional test (the worker tests), which would leave
     later tests on the same xdist worker without the group. This fixture is set up before
@@ -58,10 +58,13 @@ def _curators_group_outlives_flushes(request, django_db_blocker):
         return
     from django.contrib.auth.models import Permission
 
+    from events.aggregates import rebuild_counts
     from events.curators import grant_curator_permissions
 
     with django_db_blocker.unblock():
         grant_curator_permissions(Group, Permission)
+        # The flush TRUNCATEs events without firing the triggers that keep the monthly counts.
+        rebuild_counts()
 
 
 @pytest.fixture

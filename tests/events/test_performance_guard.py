@@ -22,6 +22,8 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the plans checked here are PostgreSQL's"),
 ]
 MAX_QUERIES = 6
+# The event page adds one query for its related events (same lawsuit, agreement or organisations).
+MAX_QUERIES_BY_PAGE = {"event": 7}
 
 
 @pytest.fixture
@@ -71,13 +73,14 @@ def public_pages():
     return pages
 
 
-def test_every_public_page_costs_at_most_six_queries_once_its_caches_are_warm(client, generated):
+def test_every_public_page_costs_at_most_six_or_seven_queries_once_its_caches_are_warm(client, generated):
     over = {}
     for label, url in public_pages():
         cold = queries_for(client, url)
         warm = queries_for(client, url)
         # The first visit also fills the caches (cards, chart counts, organisation options): a few more.
-        if warm > MAX_QUERIES or cold > MAX_QUERIES + 3:
+        limit = MAX_QUERIES_BY_PAGE.get(label, MAX_QUERIES)
+        if warm > limit or cold > limit + 3:
             over[label] = (cold, warm)
         assert warm <= cold, f"{label}: the second visit should cost no more than the first"
     assert not over, f"pages over {MAX_QUERIES} queries (cold, warm): {over}"
@@ -163,7 +166,9 @@ def test_the_organisations_list_pages_a_hundred_by_name_with_cached_counts(clien
     assert busiest.event_count == published > 0
     with CaptureQueriesContext(connection) as captured:
         client.get(reverse("events:organisations"), {"page": 2})
-    assert len(captured) == 1  # counts from the cache: the page of organisations alone
+    # The page of organisations, then their counts (subsidiaries included) from the kept count rows in one
+    # query, whatever the page's size.
+    assert len(captured) == 2
 
 
 def test_renaming_an_organisation_refreshes_the_cached_cards(client, generated):
