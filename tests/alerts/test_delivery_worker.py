@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import threading
-import uuid
 
 import pytest
 from django.urls import reverse
@@ -20,7 +19,7 @@ from tests import factories
 from tests.alerts.conftest import body_html, body_text
 from tests.alerts.factories import ReaderFactory, SubscriptionFactory
 from tests.ingest.httpserver import wait_until
-from tests.ingest.worker import configure
+from tests.ingest.worker import private_queue
 from tests.worker_processes import WorkerProcesses
 
 pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("celery-worker")]
@@ -29,15 +28,8 @@ WORK_TIMEOUT = 60
 
 @pytest.fixture
 def queue():
-    name = f"alerts-test-{uuid.uuid4().hex[:10]}"
-    saved = (app.conf.task_routes, app.conf.task_default_queue)
-    configure(app, name)
-    yield name
-    app.conf.task_routes, app.conf.task_default_queue = saved
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-    with app.connection_for_write() as conn:
-        conn.default_channel.client.delete(name)
+    with private_queue(app, "alerts-test") as name:
+        yield name
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ lawsuit and keeps the entries already taken. Without a token the sync says it is
 
 import datetime
 import io
-import uuid
 
 import pytest
 from django.core.management import call_command
@@ -21,7 +20,7 @@ from courts.sync import poll_lawsuit
 from events.models import Event, Lawsuit, LawsuitParty, Organisation
 from tests.courts.courtlistener import FakeCourtListener, entry
 from tests.ingest.httpserver import wait_until
-from tests.ingest.worker import configure
+from tests.ingest.worker import private_queue
 from tests.worker_processes import WorkerProcesses
 
 DOCKET_ID = 70123456
@@ -125,15 +124,8 @@ def test_the_lawsuit_page_links_to_its_docket(client, lawsuit):
 
 @pytest.fixture
 def queue():
-    name = f"courts-test-{uuid.uuid4().hex[:10]}"
-    saved = (app.conf.task_routes, app.conf.task_default_queue)
-    configure(app, name)
-    yield name
-    app.conf.task_routes, app.conf.task_default_queue = saved
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-    with app.connection_for_write() as conn:
-        conn.default_channel.client.delete(name)
+    with private_queue(app, "courts-test") as name:
+        yield name
 
 
 @pytest.fixture

@@ -6,8 +6,10 @@ tasks routed to that queue, loopback fetching allowed, and, when TEST_VISIBILITY
 Redis visibility timeout so a killed worker's task is redelivered in seconds rather than an hour.
 """
 
+import contextlib
 import os
 import sys
+import uuid
 
 
 def configure(app, queue):
@@ -24,6 +26,22 @@ def configure(app, queue):
             "unacked_restore_interval": 1,
             "unacked_restore_throttle": 1,
         }
+
+
+@contextlib.contextmanager
+def private_queue(app, prefix):
+    """A queue of this test's own, routed to while the block runs and deleted from the broker after it."""
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    saved = (app.conf.task_routes, app.conf.task_default_queue)
+    configure(app, name)
+    try:
+        yield name
+    finally:
+        app.conf.task_routes, app.conf.task_default_queue = saved
+        app.amqp.flush_routes()
+        app.amqp.__dict__.pop("router", None)
+        with app.connection_for_write() as conn:
+            conn.default_channel.client.delete(name)
 
 
 def main():
