@@ -45,20 +45,11 @@ FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t] *)([=+\-@])")
 
 # --- The shared front door: query parameters to Filters -------------------------------------------
 
-def form_error_messages(form):
-    """The form's errors as sentences a reader can act on: `From: Enter a valid date.`"""
-    messages = []
-    for field, errors in form.errors.items():
-        label = (form.fields[field].label or field) if field in form.fields else ""
-        messages.extend(f"{label}: {m}" if label else m for m in errors)
-    return messages
-
-
 def read_filters(params):
     """(Filters, cleaned form data) from timeline query parameters; FilterError says what is wrong."""
     form = TimelineFilterForm(params)
     if not form.is_valid():
-        raise FilterError(" ".join(form_error_messages(form)))
+        raise FilterError(" ".join(form.problems()))
     return resolve_filters(form.cleaned_data), form.cleaned_data
 
 
