@@ -109,7 +109,23 @@ class SubscriptionKey(models.Model):
         return self.key
 
 
-class Message(models.Model):
+class SendState(models.Model):
+    """What alerts.sending needs to send a row once: its attempts, its claim and when it went out."""
+
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    # Who is sending it now (a Celery task id) and since when: a redelivered task with the same id may take
+    # over (its first run died); another task waits until the claim is stale (alerts.sending).
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Message(SendState):
     """One email to a reader: an immediate alert or a digest. Recorded before it is sent."""
 
     class Kind(models.TextChoices):
@@ -125,14 +141,6 @@ class Message(models.Model):
     reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    # Who is sending it now (a Celery task id) and since when: a redelivered task with the same id may take
-    # over (its first run died); another task waits until the claim is stale (alerts.sending).
-    claimed_by = models.CharField(max_length=64, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -147,7 +155,7 @@ class Message(models.Model):
         return f"{self.get_kind_display()} to {self.reader} ({self.status})"
 
 
-class Delivery(models.Model):
+class Delivery(SendState):
     """One event for one subscription on one channel. The unique constraint is what makes sending idempotent:
     the row exists before anything is sent, and a second match of the same event finds it and stops."""
 
@@ -172,14 +180,6 @@ class Delivery(models.Model):
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    # Who is sending it now (a Celery task id) and since when: a redelivered task with the same id may take
-    # over (its first run died); another task waits until the claim is stale (alerts.sending).
-    claimed_by = models.CharField(max_length=64, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
