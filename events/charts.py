@@ -33,6 +33,10 @@ MAX_BAR_WIDTH = 36
 CHART_TIMEOUT = 6 * 3600
 KIND_ORDER = [value for value, _ in Event.Kind.choices]
 KIND_LABELS = dict(Event.Kind.choices)
+# Every other kind of each lightness band of the palette (static/css/dailies.css) is hatched, so that two
+# kinds of the same band that meet in a bar (the kind between them missing) differ by more than hue.
+HATCHED_KINDS = frozenset({"deal", "investment", "settlement", "agreement", "strike_end", "legislation"})
+HATCH_SIZE = 4
 
 
 @dataclasses.dataclass
@@ -160,6 +164,10 @@ def events_chart(filters, *, subject=""):
     return build_chart(found.counts, subject=subject, cut=found.cut)
 
 
+def _kind_class(kind):
+    return f"k-{kind} hatched" if kind in HATCHED_KINDS else f"k-{kind}"
+
+
 def render_chart(chart):
     """The chart as HTML: an SVG with a title, a description and a title per bar and segment, a legend and
     the numbers as a table. Built here rather than by a template: a chart is up to 60 bars x 14 kinds of
@@ -178,6 +186,17 @@ def render_chart(chart):
         f'    <title id="chart-title">{escape(chart["title"])}</title>\n',
         f'    <desc id="chart-desc">{escape(chart["description"])}</desc>\n',
     ]
+    hatched = [k["kind"] for k in chart["legend"] if k["kind"] in HATCHED_KINDS]
+    if hatched:
+        # Stripes of the page colour over the kind's colour; the legend's swatches use the same patterns.
+        out.append("    <defs>")
+        out.extend(
+            f'<pattern id="hatch-{kind}" width="{HATCH_SIZE}" height="{HATCH_SIZE}" patternUnits="userSpaceOnUse"'
+            f' patternTransform="rotate(45)"><rect class="k-{kind}" width="{HATCH_SIZE}" height="{HATCH_SIZE}"/>'
+            f'<line class="hatch-line" x1="0" y1="0" x2="0" y2="{HATCH_SIZE}"/></pattern>'
+            for kind in hatched
+        )
+        out.append("</defs>\n")
     left, right = chart["plot_left"], chart["plot_right"]
     for tick in chart["y_ticks"]:
         y = tick["y"]
@@ -192,7 +211,7 @@ def render_chart(chart):
         label = escape(bar.label)
         out.append(f"    <g>\n      <title>{label}: {bar.total} event{plural(bar.total)}</title>\n      ")
         out.extend(
-            f'<rect class="k-{s.kind}" x="{bar.x}" y="{s.y}" width="{bar.width}" height="{s.height}">'
+            f'<rect class="{_kind_class(s.kind)}" x="{bar.x}" y="{s.y}" width="{bar.width}" height="{s.height}">'
             f"<title>{label}: {s.count} × {escape(s.label)}</title></rect>"
             for s in bar.segments
         )
@@ -204,8 +223,8 @@ def render_chart(chart):
     )
     out.append('\n  </svg>\n  <figcaption>\n    <ul class="legend" aria-label="Kinds">\n      ')
     out.extend(
-        f'<li><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true" focusable="false"><rect class="k-{k["kind"]}"'
-        f' width="10" height="10" rx="2"/></svg>{escape(k["label"])}</li>'
+        f'<li><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true" focusable="false">'
+        f'<rect class="{_kind_class(k["kind"])}" width="10" height="10" rx="2"/></svg>{escape(k["label"])}</li>'
         for k in chart["legend"]
     )
     # The table scrolls sideways on a phone: keyboard users must reach it (axe: scrollable-region-focusable).

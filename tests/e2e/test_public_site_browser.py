@@ -72,7 +72,13 @@ def test_on_a_phone_the_filter_form_leaves_the_results_in_the_first_screen_and_f
 def test_chart_labels_are_readable_on_a_phone(new_page, timeline):
     page = new_page(viewport=PHONE)
     page.goto(timeline.ai_company.get_absolute_url())
-    sizes = page.locator("figure.chart svg text").evaluate_all(
-        "labels => labels.map(label => label.getBoundingClientRect().height)"
+    # The font size a label is drawn at on screen: its CSS size in the viewBox's units, times the scale
+    # the 480-unit-wide drawing is shown at.
+    sizes = page.locator("figure.chart svg.chart-svg text").evaluate_all(
+        """labels => labels.map(label => {
+            const svg = label.ownerSVGElement;
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            return parseFloat(getComputedStyle(label).fontSize) * scale;
+        })"""
     )
-    assert sizes and min(sizes) >= 11, sizes  # rendered glyph boxes, in CSS pixels
+    assert sizes and min(sizes) >= 11, sizes  # in CSS pixels

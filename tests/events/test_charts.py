@@ -100,7 +100,7 @@ def test_timeline_chart_follows_the_filters_and_has_a_text_alternative(client, o
     html = chart_html(client.get(reverse("events:timeline"), {"org": "openai"}))
     assert_accessible_chart(html)
     assert "2 events from Feb 2024 to Apr 2024" in html
-    assert 'class="k-deal"' in html and 'class="k-ruling"' in html and "k-statement" not in html
+    assert 'class="k-deal hatched"' in html and 'class="k-ruling"' in html and "k-statement" not in html
 
 
 def test_htmx_swap_redraws_the_chart_but_load_more_does_not(client, htmx_headers):
