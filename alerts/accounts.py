@@ -1,13 +1,18 @@
-"""Readers' sign-in by a mailed one-time link, and the rate limits on asking for one.
+"""Readers' sign-in by a mailed one-time link or, for readers who set one, by password; and the rate limits.
 
 The link carries a signed, timestamped token of the reader's id and the time of their last sign-in:
 it expires after ALERTS_SIGN_IN_MAX_AGE seconds, and signing in moves `last_sign_in_at`, which makes
 every earlier link (this one included) useless. Nothing about the link is stored.
+
+A password is optional and never replaces the link: it is hashed by Django's password hashers, checked by
+Django's validators, and failed attempts are limited per address and per client like the links are.
 """
 
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import get_password_validators, validate_password
 from django.core import signing
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
@@ -82,9 +87,13 @@ def client_address(request):
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _count(kind, value, limit):
+def _rate_key(kind, value):
     # Hashed: the cache holds no address in clear, and entries vanish after the window.
-    key = f"alerts:sign-in:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+    return f"alerts:sign-in:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+
+
+def _count(kind, value, limit):
+    key = _rate_key(kind, value)
     cache.add(key, 0, RATE_WINDOW)
     try:
         n = cache.incr(key)
@@ -120,3 +129,53 @@ def mail_sign_in_link(request, email, *, following=None):
     message.attach_alternative(render_to_string("alerts/mail/sign_in.html", context), "text/html")
     message.send()
     return reader
+
+
+# --- Passwords (optional) -------------------------------------------------------------------------
+
+# Django's own validators, named here: the project's AUTH_PASSWORD_VALIDATORS are the curators' business.
+READER_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ["email"]}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+
+def check_new_password(reader, raw):
+    """django.core.exceptions.ValidationError (the validators' messages) when `raw` is not good enough."""
+    validate_password(raw, user=reader, password_validators=get_password_validators(READER_PASSWORD_VALIDATORS))
+
+
+def set_password(reader, raw):
+    """Store the hash of `raw` (validated first by the caller: check_new_password)."""
+    reader.password = make_password(raw)
+    reader.save(update_fields=["password"])
+
+
+def clear_password(reader):
+    reader.password = ""
+    reader.save(update_fields=["password"])
+
+
+def _too_many_failures(email, ip):
+    failures = (cache.get(_rate_key("password-ip", ip)) or 0, cache.get(_rate_key("password-email", email)) or 0)
+    return failures[0] >= settings.ALERTS_SIGN_INS_PER_IP or failures[1] >= settings.ALERTS_SIGN_INS_PER_ADDRESS
+
+
+def reader_for_password(request, email, raw):
+    """The reader whose address and password these are, else None. RateLimited once this address or this
+    client has failed ALERTS_SIGN_INS_PER_ADDRESS / _PER_IP times within the hour, the right password
+    included, so guessing stops there; the mailed link keeps working meanwhile."""
+    email, ip = email.strip().lower(), client_address(request)
+    if _too_many_failures(email, ip):
+        raise RateLimited("Too many wrong passwords. Try again in an hour, or ask for a sign-in link.")
+    reader = Reader.objects.filter(email=email).exclude(password="").first()
+    if reader is None:
+        make_password(raw)  # as long as a real check, so the answer's time does not tell who has a password
+    elif check_password(raw, reader.password, setter=lambda new: set_password(reader, new)):  # rehash if need be
+        return reader
+    _count("password-ip", ip, settings.ALERTS_SIGN_INS_PER_IP)
+    _count("password-email", email, settings.ALERTS_SIGN_INS_PER_ADDRESS)
+    return None

@@ -1,7 +1,8 @@
 """Readers, their subscriptions, and a record of every delivery.
 
 A Reader is not a Django user: it has an address and nothing else, so no reader can ever reach the admin.
-What we store about a reader is that address and their subscriptions (plus what was sent to them).
+What we store about a reader is that address and their subscriptions (plus what was sent to them, and the
+hash of a password if they chose to set one).
 """
 
 import secrets
@@ -23,6 +24,10 @@ class Reader(models.Model):
     )
     last_sign_in_at = models.DateTimeField(
         null=True, blank=True, help_text="Part of every sign-in link: signing in makes older links useless."
+    )
+    password = models.CharField(
+        max_length=128, blank=True,
+        help_text="A Django password hash, only if the reader set a password; empty: mailed links only.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -215,6 +215,9 @@ def send_webhook(delivery_id, task_id):
     if delivery is None:
         return False
     subscription = delivery.subscription
+    if not subscription.webhook_url:  # the reader removed the webhook after this was recorded
+        record_webhook_failure(delivery_id, "The webhook was removed before this was sent.", final=True)
+        return False
     body = json.dumps(webhook_payload(delivery), sort_keys=True, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
     headers = {

@@ -15,10 +15,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.queries import FilterError
 
 from . import accounts
-from .forms import FollowForm, RenameForm, SignInForm
-from .models import Delivery, Message, Reader, Subscription
+from .forms import FollowForm, PasswordForm, PasswordSignInForm, RenameForm, SignInForm, WebhookForm
+from .models import Delivery, Message, Reader, Subscription, new_secret
 from .sending import site_url, unsubscribe_message_id
 from .subscriptions import create_subscription, default_name, follow_payload, read_view
+
+NEW_SECRET_KEY = "alerts_new_webhook_secret"
+
+
+def show_secret_once(request, subscription):
+    """The next management page shows this subscription's webhook secret in full, and later ones never do."""
+    if subscription.webhook_url:
+        request.session[NEW_SECRET_KEY] = {"pk": subscription.pk, "secret": subscription.webhook_secret}
 
 
 def _reader_or_redirect(request):
@@ -43,6 +51,7 @@ def follow(request):
     if request.method == "POST" and form.is_valid():
         if reader is not None:
             subscription = create_subscription(reader, query, form.cleaned_data)
+            show_secret_once(request, subscription)
             messages.success(request, f"You follow “{subscription.name}”.")
             return redirect("alerts:manage")
         try:
@@ -59,13 +68,33 @@ def follow(request):
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
     form = SignInForm(request.POST or None)
+    context = {"form": form, "password_form": PasswordSignInForm()}
     if request.method == "POST" and form.is_valid():
         try:
             accounts.mail_sign_in_link(request, form.cleaned_data["email"])
         except accounts.RateLimited as error:
-            return render(request, "alerts/sign_in.html", {"form": form, "error": str(error)}, status=429)
+            return render(request, "alerts/sign_in.html", {**context, "error": str(error)}, status=429)
         return render(request, "alerts/sign_in_sent.html", {"email": form.cleaned_data["email"]})
-    return render(request, "alerts/sign_in.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "alerts/sign_in.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def sign_in_password(request):
+    """Email and password, for readers who set one; the same page as the link's, with the error on it."""
+    form = PasswordSignInForm(request.POST)
+    context = {"form": SignInForm(), "password_form": form}
+    if not form.is_valid():
+        return render(request, "alerts/sign_in.html", context, status=400)
+    try:
+        reader = accounts.reader_for_password(request, form.cleaned_data["email"], form.cleaned_data["password"])
+    except accounts.RateLimited as error:
+        return render(request, "alerts/sign_in.html", {**context, "password_error": str(error)}, status=429)
+    if reader is None:
+        context["password_error"] = "That address and password do not match (or no password was set for it)."
+        return render(request, "alerts/sign_in.html", context, status=400)
+    accounts.sign_in(request, reader)
+    messages.success(request, "You are signed in.")
+    return redirect("alerts:manage")
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,6 +109,7 @@ def sign_in_link(request, token):
     if following:
         try:
             subscription = create_subscription(reader, following["q"], following)
+            show_secret_once(request, subscription)
             messages.success(request, f"You are signed in and follow “{subscription.name}”.")
         except FilterError as error:
             messages.error(request, f"You are signed in, but the view could not be followed: {error}")
@@ -114,10 +144,33 @@ def manage(request):
         )
         for s in subscriptions
     }
+    new_secret_shown = request.session.pop(NEW_SECRET_KEY, None) or {}
     for s in subscriptions:
         s.recent = recent[s.pk]
         s.feed_url = site_url(reverse("alerts:feed", args=[s.atom_secret]))
-    return render(request, "alerts/manage.html", {"reader": reader, "subscriptions": subscriptions})
+        s.new_secret = new_secret_shown.get("secret") if new_secret_shown.get("pk") == s.pk else None
+    context = {"reader": reader, "subscriptions": subscriptions, "password_form": PasswordForm(reader=reader)}
+    return render(request, "alerts/manage.html", context)
+
+
+@require_POST
+def password(request):
+    """Set, change or remove the reader's optional password (the mailed link works either way)."""
+    reader, response = _reader_or_redirect(request)
+    if response:
+        return response
+    if request.POST.get("remove"):
+        accounts.clear_password(reader)
+        messages.success(request, "Your password is removed: you sign in by mailed link.")
+        return redirect("alerts:manage")
+    form = PasswordForm(request.POST, reader=reader)
+    if form.is_valid():
+        accounts.set_password(reader, form.cleaned_data["new_password1"])
+        messages.success(request, "Your password is set: you can sign in with it or by mailed link.")
+    else:
+        for error in form.non_field_errors() or [e for errors in form.errors.values() for e in errors]:
+            messages.error(request, error)
+    return redirect("alerts:manage")
 
 
 @require_POST
@@ -138,6 +191,13 @@ def subscription_action(request, pk, action):
         subscription.paused = action == "pause"
         subscription.save(update_fields=["paused"])
         messages.success(request, f"“{subscription.name}” is {'paused' if subscription.paused else 'active again'}.")
+    elif action == "webhook":
+        _change_webhook(request, subscription)
+    elif action == "rotate-secret":
+        subscription.webhook_secret = new_secret()
+        subscription.save(update_fields=["webhook_secret"])
+        show_secret_once(request, subscription)
+        messages.success(request, f"“{subscription.name}”: a new signing secret; every webhook from now on uses it.")
     elif action == "delete":
         subscription.delete()
         messages.success(request, f"“{subscription.name}” is deleted.")
@@ -148,6 +208,24 @@ def subscription_action(request, pk, action):
     else:
         raise Http404("No such action.")
     return redirect("alerts:manage")
+
+
+def _change_webhook(request, subscription):
+    form = WebhookForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"The webhook is unchanged: {' '.join(form.errors['webhook_url'])}")
+        return
+    url = form.cleaned_data["webhook_url"]
+    first = url and not subscription.webhook_url
+    subscription.webhook_url = url
+    fields = ["webhook_url"]
+    if first:  # a webhook's first secret is new, so the one shown now is the only copy outside the database
+        subscription.webhook_secret = new_secret()
+        fields.append("webhook_secret")
+    subscription.save(update_fields=fields)
+    if first:
+        show_secret_once(request, subscription)
+    messages.success(request, f"“{subscription.name}”: " + (f"webhook to {url}." if url else "no webhook."))
 
 
 def _message_for(token):
