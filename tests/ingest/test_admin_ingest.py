@@ -218,3 +218,40 @@ def test_candidate_names_are_offered_as_prefilled_registry_entries(curator_clien
     Organisation.objects.create(name="Quillfeather Studios", kind="studio")
     review = curator_client.get(reverse("admin:ingest_draftevent_change", args=[draft.pk])).content.decode()
     assert "Quillfeather Studios" not in review.split("Names not in the registry")[-1].split("</ul>")[0]
+
+
+def test_adding_a_candidate_name_from_its_prefilled_form_marks_it_added_everywhere(curator_client, sample):
+    first, second = list(sample[:2])
+    CandidateName.objects.all().delete()  # the sample's own names aside: two of ours
+    for draft in (first, second):  # the same name found in two articles: one entry settles both
+        CandidateName.objects.create(article=Article.objects.get(event=draft), name="Quillfeather Studios",
+                                     key="quillfeather studios", kind="organisation", cue="… Studios",
+                                     sentence="Quillfeather Studios signed on.")
+    CandidateName.objects.create(article=Article.objects.get(event=first), name="Ada Lark", key="ada lark",
+                                 kind="person", sentence="Ada Lark said so.")
+    waiting = CandidateName.objects.filter(status="open").values("key").distinct().count()
+    index = curator_client.get(reverse("admin:index")).content.decode()
+    assert f"<strong>{waiting}</strong> candidate name" in index
+    review = curator_client.get(reverse("admin:ingest_draftevent_change", args=[first.pk]))
+    add_url = next(c.add_url for c in review.context["candidates"] if c.name == "Quillfeather Studios")
+    form = curator_client.get(add_url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"slug": "", "website": "", "subsidiaries-TOTAL_FORMS": 0, "subsidiaries-INITIAL_FORMS": 0,
+                 "_save": "Save"})
+    response = curator_client.post(add_url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Organisation.objects.filter(name="Quillfeather Studios", kind="studio").exists()
+    statuses = set(CandidateName.objects.filter(key="quillfeather studios").values_list("status", flat=True))
+    assert statuses == {"added"}
+    assert CandidateName.objects.get(key="ada lark").status == "open"  # only the name that was added
+    index = curator_client.get(reverse("admin:index")).content.decode()
+    assert f"<strong>{waiting - 1}</strong> candidate name" in index
+    review = curator_client.get(reverse("admin:ingest_draftevent_change", args=[first.pk])).content.decode()
+    assert "Add as organisation" not in review and "Ada Lark" in review
+
+
+def test_a_person_added_under_another_spelling_settles_the_candidate_by_its_alias(db, sample):
+    article = Article.objects.get(event=sample.first())
+    CandidateName.objects.create(article=article, name="Ada  Lark", key="ada lark", kind="person")
+    factories.PersonFactory(name="Ada Lark-Moreno", aliases="Ada Lark")
+    assert CandidateName.objects.get(key="ada lark").status == "added"
