@@ -1,13 +1,17 @@
 """The curators' admin: every model with search, filters, autocomplete, inlines and history."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .history import NOBODY, event_history
 from .models import (
     Affiliation,
     AIProvision,
@@ -198,6 +202,29 @@ class EventAdmin(SimpleHistoryAdmin):
     inlines = [EventOrganisationInline, EventPersonInline, SourceInline]
     actions = ["publish", "reject"]
     list_per_page = 50
+    # One list of the event's changes and those of its sources and links (events/history.py).
+    object_history_template = "admin/events/event/object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Rendered here rather than by simple-history's view, which cannot read the history of the review
+        queue's proxy (DraftEvent): one page for both, with the event's versions linked in the Event admin."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj.title}",
+            "object": obj,
+            "opts": self.opts,
+            "module_name": capfirst(self.opts.verbose_name_plural),
+            "entries": event_history(obj.pk),
+            "nobody": NOBODY,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_template, context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

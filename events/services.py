@@ -218,31 +218,36 @@ def review_for_new_source(event):
     return Source.Review.PROPOSED if event.status == Event.Status.PUBLISHED else Source.Review.ACCEPTED
 
 
-def accept_sources(sources):
-    """Make proposed sources public. Saved one by one, so history and the cache signals see each."""
-    return _set_review(sources, Source.Review.ACCEPTED)
+def accept_sources(sources, *, reason=""):
+    """Make proposed sources public. Saved one by one, so history and the cache signals see each;
+    `reason` goes into each one's history (a bulk action says so there)."""
+    return _set_review(sources, Source.Review.ACCEPTED, reason)
 
 
-def reject_sources(sources):
+def reject_sources(sources, *, reason=""):
     """Keep proposed sources off the site for good; the row stays, so a re-ingest does not propose it again."""
-    return _set_review(sources, Source.Review.REJECTED)
+    return _set_review(sources, Source.Review.REJECTED, reason)
 
 
-def _set_review(sources, review):
+def _set_review(sources, review, reason=""):
     changed = []
     for source in Source.objects.filter(pk__in=[s.pk for s in sources]).exclude(review=review):
         source.review = review
+        if reason:
+            source._change_reason = reason
         source.save(update_fields=["review"])
         changed.append(source)
     return changed
 
 
 @transaction.atomic
-def move_sources(sources, target):
+def move_sources(sources, target, *, reason=""):
     """Move sources to the event they really report, accepted (a curator chose the event). A source
     the target already has is dropped instead. Returns the sources now on the target."""
     moved = []
     for source in Source.objects.filter(pk__in=[s.pk for s in sources]).exclude(event=target):
+        if reason:
+            source._change_reason = reason
         existing = Source.objects.filter(event=target, url=source.url).first()
         if existing is not None:
             source.delete()

@@ -121,6 +121,11 @@ def open_candidates(queryset):
     return list(chosen.values())
 
 
+def bulk_reason(done, sources):
+    """What a bulk action on sources writes into each one's history."""
+    return f"Bulk: {done} {len(sources)} source{'s' if len(sources) != 1 else ''} at once"
+
+
 def merge_drafts(drafts, target):
     """Fold drafts into `target`; their articles now link to it."""
     with transaction.atomic():
@@ -371,10 +376,10 @@ class ProposedSourceAdmin(admin.ModelAdmin):
             return reverse("admin:events_proposedsource_changelist")
         return reverse("admin:events_proposedsource_change", args=[following.pk])
 
-    def _move(self, request, sources, target):
+    def _move(self, request, sources, target, reason=""):
         previous = {s.url: s.event_id for s in sources}
         with transaction.atomic():
-            moved = event_services.move_sources(sources, target)
+            moved = event_services.move_sources(sources, target, reason=reason)
             articles = articles_for_sources(moved)
             for source in moved:
                 article = articles.get(source.pk)
@@ -390,12 +395,14 @@ class ProposedSourceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Accept: show on the site", permissions=["change"])
     def accept(self, request, queryset):
-        accepted = event_services.accept_sources(list(queryset))
+        sources = list(queryset)
+        accepted = event_services.accept_sources(sources, reason=bulk_reason("accepted", sources))
         self.message_user(request, f"Accepted {len(accepted)} source(s).", messages.SUCCESS)
 
     @admin.action(description="Reject: keep off the site", permissions=["change"])
     def reject(self, request, queryset):
-        rejected = event_services.reject_sources(list(queryset))
+        sources = list(queryset)
+        rejected = event_services.reject_sources(sources, reason=bulk_reason("rejected", sources))
         self.message_user(request, f"Rejected {len(rejected)} source(s).", messages.SUCCESS)
 
     @admin.action(description="Move to another event…", permissions=["change"])
@@ -404,7 +411,7 @@ class ProposedSourceAdmin(admin.ModelAdmin):
         if "target" in request.POST:
             form = EventChoiceForm(request.POST, admin_site=self.admin_site, label="Move to event")
             if form.is_valid():
-                self._move(request, sources, form.cleaned_data["target"])
+                self._move(request, sources, form.cleaned_data["target"], reason=bulk_reason("moved", sources))
                 return None
         else:
             form = EventChoiceForm(admin_site=self.admin_site, label="Move to event")
