@@ -3,7 +3,9 @@
 A chart is counts per (month, kind). For the whole timeline, one organisation (with or without its
 subsidiaries), one person, lawsuit or agreement, with or without kinds and a date range, they are rows
 of events_monthly_count: at most months x kinds of them, whatever the number of events. A date range
-that starts or ends inside a month counts those few days' events directly. Other filters (several
+that starts or ends inside a month reads those days from events_daily_count (the whole timeline,
+migration 0013), an organisation's links by (organisation, event_date), or the few events of a person,
+lawsuit or agreement. Other filters (several
 organisations, a person and an organisation, a text search) are counted from the events with a bound:
 the newest MAX_COUNTED matching events, and the chart says so when it is cut. The organisation page's
 "often together with" is rows of events_cooccurrence_count.
@@ -17,7 +19,7 @@ import datetime
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.db.models.functions import TruncMonth
 
 from .models import Organisation
@@ -134,8 +136,10 @@ def _split_dates(date_from, date_to):
 
 
 def _table_rows(scope, scope_id, filters):
-    """[(month, kind, n, changed_at)] of the scope's whole months within the filters' dates, and the
-    (from, to) ranges of days outside whole months, which the callers count directly."""
+    """[(month, kind, n, changed_at)] of the scope's events within the filters' kinds and dates, from kept
+    rows: whole months from events_monthly_count, the days of a month cut by the date range from
+    events_daily_count (whole timeline), the organisation links' (organisation, event_date) index (an
+    organisation), or the events (a person, lawsuit or agreement: a few thousand events at most)."""
     first, last, edges = _split_dates(filters.date_from, filters.date_to)
     sql = (
         "SELECT month, kind, n, changed_at FROM events_monthly_count"
@@ -152,19 +156,47 @@ def _table_rows(scope, scope_id, filters):
         sql += " AND month <= %s"
         params.append(last)
     rows = []
-    if first is None or last is None or first <= last:
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if first is None or last is None or first <= last:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-    return rows, [dataclasses.replace(filters, date_from=start, date_to=end) for start, end in edges]
+        for start, end in edges:
+            rows += _edge_rows(cursor, scope, scope_id, dataclasses.replace(filters, date_from=start, date_to=end))
+    return rows
+
+
+def _edge_rows(cursor, scope, scope_id, part):
+    """[(month, kind, n, changed_at)] of the scope's events on a few days of one month (`part`'s dates)."""
+    kinds = list(part.kinds)
+    if scope == "a":
+        cursor.execute(
+            "SELECT date_trunc('month', day)::date, kind, sum(n)::int, max(changed_at) FROM events_daily_count"
+            " WHERE day BETWEEN %s AND %s AND n > 0" + (" AND kind = ANY (%s)" if kinds else "") + " GROUP BY 1, 2",
+            [part.date_from, part.date_to, *([kinds] if kinds else [])],
+        )
+        return cursor.fetchall()
+    if scope in ("o", "x"):
+        organisations = sorted(part.organisation_ids) if scope == "o" else [scope_id]
+        cursor.execute(
+            "SELECT date_trunc('month', e.date)::date, e.kind, count(*), max(e.updated_at) FROM events_event e"
+            " WHERE e.status = 'published' AND e.date BETWEEN %s AND %s"
+            + (" AND e.kind = ANY (%s)" if kinds else "")
+            + " AND e.id IN (SELECT l.event_id FROM events_eventorganisation l"
+            " WHERE l.organisation_id = ANY (%s) AND l.event_date BETWEEN %s AND %s) GROUP BY 1, 2",
+            [part.date_from, part.date_to, *([kinds] if kinds else []), organisations, part.date_from, part.date_to],
+        )
+        return cursor.fetchall()
+    rows = (
+        filtered_events(part).order_by().annotate(month=TruncMonth("date")).values("month", "kind")
+        .annotate(n=Count("id"), changed=Max("updated_at")).values_list("month", "kind", "n", "changed")
+    )
+    return [(_as_date(month), kind, n, changed) for month, kind, n, changed in rows]
 
 
 def _from_tables(scope, scope_id, filters):
-    rows, edges = _table_rows(scope, scope_id, filters)
-    counts = {(month, kind): n for month, kind, n, _ in rows}
-    for part in edges:  # a few days of events at either end
-        for key, n in count_by_month(filtered_events(part)).items():
-            counts[key] = counts.get(key, 0) + n
+    counts = {}
+    for month, kind, n, _ in _table_rows(scope, scope_id, filters):
+        counts[(month, kind)] = counts.get((month, kind), 0) + n
     return counts
 
 
@@ -210,18 +242,12 @@ def summary(filters):
     """{"count", "latest", "cut"}: how many published events match `filters` and the latest change to
     one of them (updated_at, or when one was unpublished), from the count tables when they answer; else
     from the newest MAX_COUNTED matching events (`cut` when there are more: the count is a floor)."""
-    from django.db.models import Max
-
     scope = scope_of(filters) if has_count_tables() else None
     if scope is not None:
-        rows, edges = _table_rows(*scope, filters)
+        rows = _table_rows(*scope, filters)
         count = sum(n for _, _, n, _ in rows)
-        stamps = [changed for *_, changed in rows if changed]
-        for part in edges:
-            found = filtered_events(part).order_by().aggregate(count=Count("id"), latest=Max("updated_at"))
-            count += found["count"]
-            stamps += [found["latest"]] if found["latest"] else []
-        return {"count": count, "latest": max(stamps, default=None), "cut": False}
+        latest = max((changed for *_, changed in rows if changed), default=None)
+        return {"count": count, "latest": latest, "cut": False}
     if has_count_tables():
         found = _bounded(filters)
         return {"count": sum(found.counts.values()), "latest": found.latest, "cut": found.cut}

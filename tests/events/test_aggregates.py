@@ -5,6 +5,7 @@ against a recount from scratch (events_rebuild_counts) and the charts read from 
 over the events themselves.
 """
 
+import dataclasses
 import datetime
 
 import pytest
@@ -38,7 +39,10 @@ def kept_counts():
         monthly = cursor.fetchall()
         cursor.execute("SELECT organisation_id, other_id, n FROM events_cooccurrence_count WHERE n <> 0 ORDER BY 1, 2")
         pairs = cursor.fetchall()
-    return monthly, pairs
+        cursor.execute("SELECT day, kind, n FROM events_daily_count WHERE n <> 0 ORDER BY 1, 2")
+        daily = cursor.fetchall()
+    # The daily rows of the whole timeline go with its monthly rows, so each test's unpacking stays as it was.
+    return monthly + [("day", day, kind, n) for day, kind, n in daily], pairs
 
 
 def assert_counts_exact():
@@ -92,7 +96,7 @@ def test_publishing_unpublishing_and_deleting_move_every_count(studio_family):
     draft.status = Event.Status.PUBLISHED
     draft.save()
     monthly, pairs = assert_counts_exact()
-    scopes = {(scope, scope_id) for scope, scope_id, *_ in monthly}
+    scopes = {(scope, scope_id) for scope, scope_id, *_ in monthly if scope != "day"}
     assert {("a", 0), ("o", parent.pk), ("o", child.pk), ("o", grandchild.pk), ("x", grandchild.pk),
             ("o", other.pk), ("x", other.pk), ("t", grandchild.pk), ("t", other.pk), ("p", person.pk)} == scopes
     assert (parent.pk, other.pk, 1) in pairs
@@ -184,6 +188,51 @@ def test_charts_for_one_scope_read_the_count_tables_with_kind_and_date_range(stu
     with CaptureQueriesContext(connection) as queries:
         aggregates.monthly_counts(whole_months)
     assert len(queries) == 1 and "events_monthly_count" in queries[0]["sql"]
+
+
+def test_a_date_range_inside_months_reads_kept_rows_for_every_single_scope(studio_family):
+    parent, child, grandchild, other = studio_family
+    person = PersonFactory()
+    lawsuit = LawsuitFactory()
+    for day in range(0, 200, 3):
+        EventFactory(organisations=[grandchild if day % 2 else other], people=[person] if day % 5 else [],
+                     lawsuit=lawsuit if day % 4 else None, kind="deal" if day % 3 else "ruling",
+                     date=datetime.date(2023, 1, 1) + datetime.timedelta(days=day))
+    EventFactory(status="draft", organisations=[grandchild], date=datetime.date(2023, 2, 14))
+    forget_organisation_tree()
+    aggregates.rebuild_counts()  # so that each kept row's latest change is exactly its events' updated_at
+    scopes = [
+        Filters(),
+        Filters(organisations=[parent], organisation_ids=with_subsidiaries({parent.pk})),
+        Filters(organisations=[grandchild], include_subsidiaries=False, organisation_ids=frozenset({grandchild.pk})),
+        Filters(person=person),
+        Filters(lawsuit=lawsuit),
+    ]
+    for date_from, date_to in [(datetime.date(2023, 1, 20), datetime.date(2023, 4, 11)),
+                               (datetime.date(2023, 2, 3), datetime.date(2023, 2, 17)),
+                               (datetime.date(2023, 5, 9), None), (None, datetime.date(2023, 3, 2))]:
+        for kinds in ((), ("ruling",)):
+            for scope in scopes:
+                filters = dataclasses.replace(scope, kinds=kinds, date_from=date_from, date_to=date_to)
+                direct = filtered_events(filters).order_by().aggregate(count=Count("id"), latest=Max("updated_at"))
+                assert aggregates.monthly_counts(filters).counts == aggregates.count_by_month(filtered_events(filters))
+                assert aggregates.summary(filters) == {**direct, "cut": False}, (scope, date_from, date_to, kinds)
+    # The whole timeline's edge days come from the daily rows: no query reads the events.
+    with CaptureQueriesContext(connection) as queries:
+        aggregates.monthly_counts(Filters(date_from=datetime.date(2023, 1, 20), date_to=datetime.date(2023, 4, 11)))
+    assert queries and not any("events_event " in q["sql"] or '"events_event"' in q["sql"] for q in queries)
+
+
+def test_moving_an_event_to_another_day_of_its_month_moves_the_daily_counts(studio_family):
+    parent, child, grandchild, other = studio_family
+    event = EventFactory(organisations=[child], date=datetime.date(2024, 3, 3))
+    event.date = datetime.date(2024, 3, 28)
+    event.save()
+    monthly, _ = assert_counts_exact()
+    assert ("day", datetime.date(2024, 3, 28), event.kind, 1) in monthly
+    assert not any(row[:2] == ("day", datetime.date(2024, 3, 3)) for row in monthly)
+    Event.objects.filter(pk=event.pk).update(date=datetime.date(2024, 3, 1))  # no signal, no updated_at
+    assert_counts_exact()
 
 
 def test_the_summary_above_the_results_reads_the_kept_counts_and_moves_with_every_edit(studio_family):
