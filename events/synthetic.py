@@ -301,6 +301,15 @@ def _statuses(rng):
     return "published" if roll < 0.92 else ("draft" if roll < 0.98 else "rejected")
 
 
+# Row-by-row search triggers that a bulk load switches off and replaces by one pass (PostgreSQL).
+SEARCH_TRIGGERS = (
+    ("events_event", "events_event_search_vector_insert"),
+    ("events_eventorganisation", "events_eventorganisation_search_insert"),
+    ("events_eventperson", "events_eventperson_search_insert"),
+    ("events_source", "events_source_search_insert"),
+)
+
+
 @transaction.atomic
 def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300, agreements=200, log=print):
     """Add a synthetic dataset of `events` events and the entities they involve; returns the counts."""
@@ -311,6 +320,11 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
         # The count triggers (migration 0011) would run once per row: count everything once at the end.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL dailies.bulk_load = 'on'")
+            # The search triggers (migrations 0005, 0009) would rewrite every event's document once per
+            # batch of links and again per batch of sources (three updates of each event row and its GIN
+            # entry): off for this transaction, and each new event's document is computed once at the end.
+            for table, trigger in SEARCH_TRIGGERS:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
     orgs = _make_organisations(writer, rng, organisations, now, log)
     persons = _make_people(writer, rng, people, now, log)
     suit_ids, deal_ids = _make_lawsuits_and_agreements(
@@ -321,6 +335,7 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
     org_names = {o["id"]: o["name"] for o in orgs}
 
     event_id, source_id = writer.next_id(Event), writer.next_id(Source)
+    first_event_id = event_id
     counts = {"events": 0, "organisation_links": 0, "person_links": 0, "sources": 0}
     for start in range(0, events, BATCH):
         size = min(BATCH, events - start)
@@ -388,6 +403,17 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL dailies.bulk_load = 'off'")
+            # ALTER TABLE refuses while deferred foreign-key checks are pending: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table, trigger in SEARCH_TRIGGERS:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute(
+                "UPDATE events_event SET search_vector = events_search_document(id, title, summary)"
+                " WHERE id >= %s",
+                [first_event_id],
+            )
+            log("search documents written")
             cursor.execute("SELECT events_rebuild_counts()")
             log("counted (events_monthly_count, events_cooccurrence_count)")
             for model in writer.touched:
