@@ -267,10 +267,8 @@ class EventAdmin(SimpleHistoryAdmin):
         if published:
             self.message_user(request, f"Published {len(published)} event(s).", messages.SUCCESS)
         if refused:
-            names = "; ".join(e.title for e in refused[:5])
-            self.message_user(
-                request, f"Not published, no source yet: {len(refused)} event(s) ({names}).", messages.WARNING
-            )
+            names = "; ".join(f"{e.title}: {e.refusal}" for e in refused[:5])
+            self.message_user(request, f"Not published: {len(refused)} event(s) ({names})", messages.WARNING)
 
     @admin.action(description="Reject: keep off the site", permissions=["change"])
     def reject(self, request, queryset):

@@ -467,6 +467,11 @@ def card_prefetches():
     ]
 
 
+DATE_UNKNOWN_REFUSAL = (
+    "The date is unknown (ingest found none): set the date and its precision (day, month or year) before publishing."
+)
+
+
 class Event(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -477,6 +482,9 @@ class Event(models.Model):
         DAY = "day", "Day"
         MONTH = "month", "Month"
         YEAR = "year", "Year"
+        # Ingest found no date: `date` then holds the day it was ingested, only because the column needs one.
+        # Such an event cannot be published (see clean() and the check constraint) until a curator dates it.
+        UNKNOWN = "unknown", "Unknown (set a date before publishing)"
 
     class Kind(models.TextChoices):
         ANNOUNCEMENT = "announcement", "Announcement"
@@ -495,7 +503,10 @@ class Event(models.Model):
         OTHER = "other", "Other"
 
     slug = models.SlugField(max_length=120, unique=True, blank=True)
-    date = models.DateField(help_text="For month or year precision, the first day of that month or year.")
+    date = models.DateField(
+        help_text="For month or year precision, the first day of that month or year; for an unknown date, "
+        "the day it was ingested (a placeholder)."
+    )
     date_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.DAY)
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
     title = models.CharField(max_length=300)
@@ -527,6 +538,12 @@ class Event(models.Model):
             # Filters by kind within the published timeline.
             models.Index(fields=["kind", "-date", "-id"], name="event_kind_keyset", condition=Q(status="published")),
         ]
+        constraints = [
+            # Never today's date in silence: an event ingest could not date stays off the site until a curator does.
+            models.CheckConstraint(
+                condition=~Q(status="published", date_precision="unknown"), name="event_published_has_date"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.title}"
@@ -534,7 +551,9 @@ class Event(models.Model):
     def save(self, *args, **kwargs):
         self.title, self.summary = xml_safe(self.title), xml_safe(self.summary)
         if not self.slug:
-            self.slug = unique_slug(Event, f"{self.date:%Y-%m-%d} {self.title}", instance_pk=self.pk, max_length=100)
+            # An unknown date is no part of the address: the placeholder day would outlive the curator's date.
+            dated = "" if self.date_unknown else f"{self.date:%Y-%m-%d} "
+            self.slug = unique_slug(Event, f"{dated}{self.title}", instance_pk=self.pk, max_length=100)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             from django.utils import timezone
 
@@ -550,6 +569,12 @@ class Event(models.Model):
             validate_event_date(self.date)
         except ValidationError as error:
             raise ValidationError({"date": error}) from None
+        if self.status == self.Status.PUBLISHED and self.date_unknown:
+            raise ValidationError({"date_precision": DATE_UNKNOWN_REFUSAL})
+
+    @property
+    def date_unknown(self):
+        return self.date_precision == self.Precision.UNKNOWN
 
     @property
     def is_published(self):

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from .models import (
+    DATE_UNKNOWN_REFUSAL,
     Affiliation,
     Event,
     EventOrganisation,
@@ -23,14 +24,27 @@ from .models import (
     split_aliases,
 )
 
+NO_SOURCE_REFUSAL = "no source yet: accept one of its sources first."
+
+
+def publish_refusal(event):
+    """Why the event cannot be published as it stands, in a curator's words; "" when it can."""
+    if event.date_unknown:
+        return DATE_UNKNOWN_REFUSAL
+    if not any(source.review == Source.Review.ACCEPTED for source in event.sources.all()):
+        return NO_SOURCE_REFUSAL
+    return ""
+
 
 def publish_events(events, *, reason=""):
-    """Publish the given events; those without a source are refused. Returns (published, refused).
+    """Publish the given events; those without a source or without a date are refused. Returns
+    (published, refused); each refused event carries `refusal`, the reason in a curator's words.
 
     `reason` goes into each event's history (a bulk action says so there)."""
     published, refused = [], []
     for event in events.prefetch_related("sources") if hasattr(events, "prefetch_related") else events:
-        if not any(source.review == Source.Review.ACCEPTED for source in event.sources.all()):
+        event.refusal = publish_refusal(event)
+        if event.refusal:
             refused.append(event)
             continue
         if event.status != Event.Status.PUBLISHED:

@@ -228,7 +228,7 @@ class DraftEventAdmin(EventAdmin):
         if "_publish" in request.POST:
             published, refused = event_services.publish_events(Event.objects.filter(pk=obj.pk))
             if refused:
-                self.message_user(request, "Not published: it has no accepted source yet.", messages.WARNING)
+                self.message_user(request, f"Not published: {refused[0].refusal}", messages.WARNING)
                 return redirect(request.path)
             self.message_user(
                 request, format_html("Published “<a href=\"{}\">{}</a>”.", obj.get_absolute_url(), obj.title),

@@ -134,7 +134,7 @@ def kind_score(kind, event_kind):
 
 def date_score(day, source, event):
     """0..1 at the event's precision; `day` is the article's event date estimate (None: unknown)."""
-    if day is None:
+    if day is None or event.date_precision == Event.Precision.UNKNOWN:  # the placeholder day says nothing
         return 0.4
     if event.date_precision == Event.Precision.YEAR:
         return 1.0 if day.year == event.date.year else 0.0

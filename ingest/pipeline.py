@@ -403,12 +403,6 @@ def summarise(text, limit=SUMMARY_CHARS):
     return summary or text[:limit]
 
 
-UNKNOWN_DATE_NOTE = (
-    "Date unknown: the article gives no publication date and does not say when this happened; the date "
-    "shown is the day it was ingested. "
-)
-
-
 def propose(article, kind, entities, when=None, matches=()):
     """Make the article a source of the events it matches, or of a new draft. Returns (events, created)."""
     organisations, people = _roles(entities)
@@ -438,8 +432,8 @@ def propose(article, kind, entities, when=None, matches=()):
         day, precision = when.date, when.precision or Event.Precision.DAY
         if precision == Event.Precision.MONTH:
             day = day.replace(day=1)
-    else:  # never today's date in silence: the draft says it does not know
-        day, precision, summary = timezone.now().date(), Event.Precision.DAY, UNKNOWN_DATE_NOTE + summary
+    else:  # never today's date in silence: the draft says it does not know, and cannot be published so
+        day, precision = timezone.now().date(), Event.Precision.UNKNOWN
     event, _ = event_services.propose_event(
         kind=kind, date=day, date_precision=precision, title=article.title or article.canonical_url, summary=summary,
         organisations=organisations, people=people, find_match=False, **source,

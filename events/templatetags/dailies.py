@@ -11,9 +11,11 @@ FORMATS = {"day": "%-d %b %Y", "month": "%b %Y", "year": "%Y"}
 
 @register.filter
 def at_precision(day, precision):
-    """A date as precisely as we know it: `14 Feb 2024`, `Feb 2024` or `2024`."""
+    """A date as precisely as we know it: `14 Feb 2024`, `Feb 2024`, `2024` or `date unknown`."""
     if not day:
         return ""
+    if precision == "unknown":  # the stored day is a placeholder (events.models.Event.Precision.UNKNOWN)
+        return "date unknown"
     return day.strftime(FORMATS.get(precision, FORMATS["day"]))
 
 

@@ -124,7 +124,9 @@ def run_cases(cases=None):
             candidates={c.name for c in article.candidate_names.all()},
             group_draft=group_drafts.get(group),
             draft_says_date_unknown=any(
-                link.event.summary.startswith("Date unknown") for link in links if link.how == ArticleEvent.How.PROPOSED
+                link.event.date_precision == Event.Precision.UNKNOWN
+                for link in links
+                if link.how == ArticleEvent.How.PROPOSED
             ),
         )
         if group and group not in group_drafts and result.drafted:
