@@ -9,7 +9,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
-from django.shortcuts import redirect
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -24,7 +25,7 @@ from . import (
 )
 from .extract import sanitise_html
 from .models import Article, Feed, IngestRun
-from .services import ingest_url_now, submit_url
+from .services import ingest_url_now, promote_article, submit_url
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +216,20 @@ def describe_outcome(url, outcome):
     return format_html("Ingested {}: it joined {} as a source.", url, event_link(event)), messages.SUCCESS
 
 
+def describe_promotion(article, outcome):
+    """(message, level) for a curator's promotion of an article judged irrelevant."""
+    if outcome.result == pipeline.DUPLICATE:
+        return f"“{article}” was not judged irrelevant, so there was nothing to promote.", messages.INFO
+    event = Event.objects.filter(pk=outcome.event_id).first()
+    if event is None:
+        return f"Promoted “{article}”, but it proposed no event.", messages.WARNING
+    if outcome.event_created:
+        message = format_html("Promoted “{}”: it proposes a new draft, {}.", str(article), event_link(event))
+    else:
+        message = format_html("Promoted “{}”: it joined the event {}.", str(article), event_link(event))
+    return message, messages.SUCCESS
+
+
 
 class KindGuessFilter(admin.SimpleListFilter):
     """The classifier's kind, by its label ("Lawsuit filed", not `lawsuit_filed`)."""
@@ -243,7 +258,22 @@ class ArticleAdmin(ReadOnlyAdmin):
     exclude = ["html_sanitised", "feeds", "matched_rules"]
     readonly_fields = ["body"]
     change_list_template = "admin/ingest/article/change_list.html"
+    change_form_template = "admin/ingest/article/change_form.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["promote"]
+
+    def has_promote_permission(self, request):
+        # Articles are read-only in the admin; promoting is the one decision a curator takes on them.
+        return request.user.has_perm("ingest.change_article")
+
+    @admin.action(description="Promote: judged irrelevant, but it belongs", permissions=["promote"])
+    def promote(self, request, queryset):
+        kept = queryset.exclude(status=Article.Status.IRRELEVANT).count()
+        for article in queryset.filter(status=Article.Status.IRRELEVANT).order_by("pk"):
+            self.message_user(request, *describe_promotion(article, promote_article(article)))
+        if kept:
+            message = f"{kept} article(s) were not judged irrelevant: left as they are."
+            self.message_user(request, message, messages.INFO)
 
     @admin.display(description="article", ordering="title")
     def short_title(self, obj):
@@ -272,7 +302,29 @@ class ArticleAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         submit = self.admin_site.admin_view(self.submit_view)
-        return [path("submit/", submit, name="ingest_article_submit"), *super().get_urls()]
+        promote = self.admin_site.admin_view(self.promote_view)
+        return [
+            path("submit/", submit, name="ingest_article_submit"),
+            path("<int:object_id>/promote/", promote, name="ingest_article_promote"),
+            *super().get_urls(),
+        ]
+
+    def promote_view(self, request, object_id):
+        """The one-click Promote button of an article judged irrelevant (POST, with the CSRF token)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_promote_permission(request):
+            raise PermissionDenied
+        article = get_object_or_404(Article, pk=object_id)
+        if article.status != Article.Status.IRRELEVANT:
+            self.message_user(request, f"“{article}” was not judged irrelevant: nothing to promote.", messages.INFO)
+        else:
+            self.message_user(request, *describe_promotion(article, promote_article(article)))
+        return redirect(reverse("admin:ingest_article_change", args=[article.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {"can_promote": self.has_promote_permission(request)}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def submit_view(self, request):
         if not (request.user.has_perm("ingest.add_article") or request.user.has_perm("ingest.view_article")):

@@ -209,6 +209,11 @@ class Article(models.Model):
     def __str__(self):
         return self.title or self.canonical_url
 
+    @property
+    def kind_guess_label(self):
+        """"Lawsuit filed" for `lawsuit_filed`: curators read labels, not codes."""
+        return dict(Event.Kind.choices).get(self.kind_guess, "") or "Not classified"
+
 
 class ArticleFeed(models.Model):
     """An article listed in a feed: one row however often the feed lists it."""
