@@ -260,20 +260,9 @@ class ArticleAdmin(ReadOnlyAdmin):
     change_list_template = "admin/ingest/article/change_list.html"
     change_form_template = "admin/ingest/article/change_form.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    actions = ["promote"]
-
     def has_promote_permission(self, request):
         # Articles are read-only in the admin; promoting is the one decision a curator takes on them.
         return request.user.has_perm("ingest.change_article")
-
-    @admin.action(description="Promote: judged irrelevant, but it belongs", permissions=["promote"])
-    def promote(self, request, queryset):
-        kept = queryset.exclude(status=Article.Status.IRRELEVANT).count()
-        for article in queryset.filter(status=Article.Status.IRRELEVANT).order_by("pk"):
-            self.message_user(request, *describe_promotion(article, promote_article(article)))
-        if kept:
-            message = f"{kept} article(s) were not judged irrelevant: left as they are."
-            self.message_user(request, message, messages.INFO)
 
     @admin.display(description="article", ordering="title")
     def short_title(self, obj):

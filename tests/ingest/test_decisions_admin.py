@@ -156,21 +156,6 @@ def test_promoting_an_article_about_a_known_event_joins_it(curator_client, opena
     assert Source.objects.filter(event=event, review=Source.Review.PROPOSED).exists()
 
 
-def test_the_promote_action_on_the_list_promotes_only_irrelevant_articles(curator_client, irrelevant_article, openai):
-    other = ingest(
-        page("OpenAI shows Sora to Hollywood", ["OpenAI showed Sora, its AI video model, to Hollywood."]), "sora"
-    )
-    response = curator_client.post(
-        reverse("admin:ingest_article_changelist"),
-        {"action": "promote", "_selected_action": [irrelevant_article.pk, other.pk]},
-        follow=True,
-    )
-    html = response.content.decode()
-    irrelevant_article.refresh_from_db()
-    assert irrelevant_article.status == Article.Status.PROPOSED and "it proposes a new draft" in html
-    assert "1 article(s) were not judged irrelevant" in html
-
-
 def test_promote_is_post_only_and_for_curators(curator_client, irrelevant_article, django_user_model):
     url = reverse("admin:ingest_article_promote", args=[irrelevant_article.pk])
     assert curator_client.get(url).status_code == 405
