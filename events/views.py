@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -49,11 +50,18 @@ def _is_partial(request):
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _page_context(filters, *, versions, cursor="", page_size=None, query=None):
-    """The context of a timeline page: its events grouped by month and the link to the next page."""
+def _page_context(filters, *, versions, cursor="", page_size=None, query=None, back_url=None):
+    """The context of a timeline page: its events grouped by month and the link to the next page.
+
+    `back_url`: the page the cards' links to their events should lead back to (default: the timeline
+    with `query`)."""
     size = page_size or settings.DAILIES_PAGE_SIZE
     page = timeline_page(filters, cursor=cursor, page_size=size, prefetch=False)
     attach_cards(page.events, versions.cards)  # cached card HTML; relations are fetched only for cards not cached yet
+    if back_url is None and query:
+        back_url = _timeline_url(query)
+    if back_url:
+        _link_cards_back(page.events, back_url)
     next_url = None
     if page.next_cursor:
         params = query.copy() if query is not None else QueryDict(mutable=True)
@@ -69,6 +77,20 @@ def _page_context(filters, *, versions, cursor="", page_size=None, query=None):
     }
 
 
+def _link_cards_back(events, back_url):
+    """Each card's link to its event carries `back_url` (`?from=`), so the event page's "Back" link returns to
+    the filters the reader came from without the Referer header, which browsers and privacy settings drop.
+
+    A card's HTML is cached per event whatever page shows it (events/cards.py); the fragment it goes into
+    is cached per query, so the link is completed here, once per rendering of that fragment.
+    """
+    suffix = escape("?" + urlencode({"from": back_url}))
+    for event in events:
+        link = f'<h3><a href="{escape(event.get_absolute_url())}">'
+        # Our own card, with its own escaping; only the href gains the escaped parameter.
+        event.card_html = mark_safe(event.card_html.replace(link, f"{link[:-2]}{suffix}\">", 1))  # noqa: S308
+
+
 def _entity_page(request, template, context, filters, subject, **param):
     """An entity page: its chart and the first page of its timeline (cached HTML), filtered by `param`,
     e.g. `person="sam-altman"`; "load more" continues on the timeline with that filter."""
@@ -78,7 +100,7 @@ def _entity_page(request, template, context, filters, subject, **param):
     key = _results_key("entity", query, versions)
     html = cache.get(key)
     if html is None:
-        page_context = _page_context(filters, query=query, versions=versions)
+        page_context = _page_context(filters, query=query, versions=versions, back_url=request.path)
         html = render_to_string("events/timeline.html#page", page_context, request)
         cache.set(key, html, RESULTS_TIMEOUT)
     context.update(
@@ -245,21 +267,43 @@ def about(request):
     return render(request, "events/about.html", {"stats": {"events": stats["count"], "latest": stats["latest"]}})
 
 
-def _back_to_the_timeline(request):
-    """Where "back" goes from an event page: the page of this site the reader came from, filters and
-    all (a timeline or an entity page, from the Referer header, which our same-origin policy sends
-    whole); else the whole timeline."""
-    referer = urlsplit(request.headers.get("Referer", ""))
+BACK_SECTIONS = {"organisations": "the organisation", "people": "the person", "lawsuits": "the lawsuit",
+                 "agreements": "the agreement"}
+MAX_BACK_URL = 2000
+
+
+def _back_link(url):
+    """(url, label) when `url` is a timeline or an entity page of this site, as a path (with its query):
+    else None. Whatever else it holds (a scheme, a host, `//`, a backslash) makes it no way back."""
+    if not url or len(url) > MAX_BACK_URL or "\\" in url or not url.startswith("/") or url.startswith("//"):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None
     timeline_path = reverse("events:timeline")
-    sections = {"organisations", "people", "lawsuits", "agreements"}
-    if referer.netloc == request.get_host() and referer.path.startswith(timeline_path) and (
-        referer.path == timeline_path or referer.path.split("/")[1] in sections
-    ):
-        label = "the timeline" if referer.path == timeline_path else "the previous page"
-        if referer.path == timeline_path and referer.query:
-            label = "the filtered timeline"
-        return referer.path + (f"?{referer.query}" if referer.query else ""), label
-    return timeline_path, "the timeline"
+    if parts.path == timeline_path:
+        label = "the filtered timeline" if parts.query else "the timeline"
+    else:
+        segments = parts.path.strip("/").split("/")
+        if len(segments) != 2 or segments[0] not in BACK_SECTIONS or not segments[1]:
+            return None
+        label = BACK_SECTIONS[segments[0]]
+    return parts.path + (f"?{parts.query}" if parts.query else ""), label
+
+
+def _back_to_the_timeline(request):
+    """Where "back" goes from an event page: the page the reader came from, filters and all. The card they
+    clicked says so in `?from=` (see _link_cards_back); else the Referer header, when it is one of our pages
+    (our same-origin policy sends it whole); else the whole timeline."""
+    found = _back_link(request.GET.get("from", ""))
+    if found:
+        return found
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc == request.get_host():
+        found = _back_link(referer.path + (f"?{referer.query}" if referer.query else ""))
+        if found:
+            return found
+    return reverse("events:timeline"), "the timeline"
 
 
 @require_GET
@@ -272,6 +316,8 @@ def event_detail(request, slug):
         "related": related_events(event),
         "back_url": back_url,
         "back_label": back_label,
+        # Related events lead back to the same place; the canonical URL stays the bare one.
+        "from_query": urlencode({"from": back_url}) if back_url != reverse("events:timeline") else "",
         "page_url": request.build_absolute_uri(event.get_absolute_url()),
     }
     return render(request, "events/event_detail.html", context)

@@ -73,3 +73,45 @@ def test_the_event_page_costs_a_fixed_number_of_queries(client, suit, django_ass
     filed, _, _ = suit
     with django_assert_max_num_queries(12):
         assert client.get(filed.get_absolute_url()).status_code == 200
+
+
+def test_cards_carry_the_timeline_filters_to_the_event_page_whose_back_link_keeps_them_without_referer(
+    client, suit
+):
+    filed, ruling, _ = suit
+    html = client.get(reverse("events:timeline"), {"org": "openai", "kind": "lawsuit_filed"}).content.decode()
+    link = re.search(rf'<h3><a href="({re.escape(filed.get_absolute_url())}[^"]*)">', html).group(1)
+    assert link == f"{filed.get_absolute_url()}?from=%2F%3Forg%3Dopenai%26kind%3Dlawsuit_filed"
+    page = client.get(link.replace("&amp;", "&"))  # no Referer: the link itself says where the reader was
+    html = page.content.decode()
+    assert '<a href="/?org=openai&amp;kind=lawsuit_filed">← Back to the filtered timeline</a>' in html
+    # The address to cite stays the event's own.
+    assert f'<link rel="canonical" href="http://testserver{filed.get_absolute_url()}">' in html
+    assert f'<meta property="og:url" content="http://testserver{filed.get_absolute_url()}">' in html
+    # Related events lead back to the same filters.
+    assert f'<a href="{ruling.get_absolute_url()}?from=%2F%3Forg%3Dopenai%26kind%3Dlawsuit_filed">' in html
+
+
+def test_the_unfiltered_timeline_adds_nothing_to_the_card_links(client, suit):
+    filed, _, _ = suit
+    html = client.get(reverse("events:timeline")).content.decode()
+    assert f'<h3><a href="{filed.get_absolute_url()}">' in html
+
+
+def test_an_entity_page_cards_lead_back_to_that_page(client, suit, openai):
+    filed, _, _ = suit
+    html = client.get(openai.get_absolute_url()).content.decode()
+    assert f'<h3><a href="{filed.get_absolute_url()}?from=%2Forganisations%2Fopenai%2F">' in html
+    html = client.get(filed.get_absolute_url(), {"from": openai.get_absolute_url()}).content.decode()
+    assert '<a href="/organisations/openai/">← Back to the organisation</a>' in html
+
+
+@pytest.mark.parametrize("bad", [
+    "https://elsewhere.example.com/?org=x", "//elsewhere.example.com/", "/\\elsewhere.example.com/",
+    "javascript:alert(1)", "/admin/", "/organisations/", "/organisations/openai/extra/", "?org=openai", "/" * 3000,
+])
+def test_a_from_that_is_not_one_of_our_pages_leads_back_to_the_whole_timeline(client, suit, bad):
+    filed, _, _ = suit
+    page = client.get(filed.get_absolute_url(), {"from": bad})
+    assert page.status_code == 200
+    assert '<a href="/">← Back to the timeline</a>' in page.content.decode()
