@@ -151,6 +151,17 @@
     if (event.target.id === "filters") focusResults = true;
   }, true);
 
+  // Requests of the filter form not answered yet. Typing then pressing Filter sends two (the blur's
+  // `change`, then the submit), queued one after the other (hx-sync="this:queue last": aborting one would
+  // be a console error); focus moves to the results once the last has settled.
+  var pending = 0;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "filters") pending += 1;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "filters") pending = Math.max(pending - 1, 0);
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (target && target.id === "org-suggestions") {
@@ -168,6 +179,7 @@
     var count = $("result-count");
     var message = (errors ? "Some filters were left out. " : "") + (count ? count.textContent.trim() : "");
     if ($("announce")) $("announce").textContent = message;
+    if (pending > 0) return;  // another request of the form is on its way: its results are the ones to show
     if (focusResults && (count || errors)) {
       (count || errors).focus({ preventScroll: true });
       (errors || count).scrollIntoView({ block: "start" });

@@ -59,7 +59,7 @@ def test_on_a_phone_the_filter_form_leaves_the_results_in_the_first_screen_and_f
     count = page.locator("#result-count").bounding_box()
     assert count["y"] < PHONE["height"], count
 
-    # Filter, pressed with nothing changed (typing first would also fire `change` and abort one request).
+    # Filter, pressed with nothing changed (typing first: tests/e2e/test_reader_flows_browser.py).
     page.locator("form#filters button[type=submit]").click()
     expect(page.locator("#announce")).to_contain_text("events")
     expect(page.locator("#result-count")).to_be_focused()
