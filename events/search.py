@@ -5,11 +5,13 @@ name or an alias of an organisation or person on it. On PostgreSQL that is one f
 event's stored document (`search_vector`, migrations 0005 and 0006), with English stemming and each word
 also as a prefix (so `sor` finds Sora while typing); elsewhere a case-insensitive substring match.
 
-A word of four letters or more that matches nothing is also tried as the names one letter away from it
-(one insertion, deletion, substitution or swap of neighbours): "Midjourny" finds Midjourney's events and
-the page says so. When nothing matches at all, `near_names` offers the closest organisation or person
-("did you mean"). On PostgreSQL pg_trgm's indexes on the names find the candidates; elsewhere (the demo's
-SQLite) the names are read whole, which suits its size.
+A word of four letters or more that matches nothing is also tried as the words one letter away from it
+(one insertion, deletion, substitution or swap of neighbours) in the names and in the published events'
+titles and summaries: "Midjourny" finds Midjourney's events, "copyrigt" the copyright ones, and the page
+says so. When nothing matches at all, `suggest_search` offers the search with one word corrected and
+`near_names` the closest organisation or person ("did you mean"). On PostgreSQL pg_trgm's indexes on the
+names and on the kept table of the events' words (migration 0015) find the candidates; elsewhere (the
+demo's SQLite) the names and the events' words are read whole, which suits its size.
 """
 
 import difflib
@@ -37,6 +39,8 @@ MAX_SEARCH_WORDS = 8
 # Shorter words are too often another word one letter away (sora, sara) to be corrected.
 MIN_CORRECTED_LENGTH = 4
 MAX_ALTERNATIVES = 4
+# Near words tried per mistyped word, each an EXISTS ("deel" has deal, deer, deep, feel, heel...).
+MAX_CANDIDATES = 8
 CANDIDATE_NAMES = 200
 
 
@@ -111,6 +115,23 @@ def one_edit_apart(a, b):
     return short[i:] == long[i + 1:]
 
 
+def one_edit_variants(word):
+    """Every string one insertion, deletion, substitution or swap of neighbours from `word`, over a–z, the
+    digits and the word's own letters (a few hundred: each is a primary-key probe on PostgreSQL)."""
+    letters = set("abcdefghijklmnopqrstuvwxyz0123456789") | set(word)
+    variants = set()
+    for i in range(len(word) + 1):
+        head, tail = word[:i], word[i:]
+        if tail:
+            variants.add(head + tail[1:])
+            variants.update(head + letter + tail[1:] for letter in letters)
+        if len(tail) > 1:
+            variants.add(head + tail[1] + tail[0] + tail[2:])
+        variants.update(head + letter + tail for letter in letters)
+    variants.discard(word)
+    return variants
+
+
 def _name_rows(word):
     """(name, aliases) of the organisations and people whose names may hold a word near `word`."""
     if connection.vendor == "postgresql":
@@ -134,27 +155,85 @@ def _words_of_names(rows):
     return found
 
 
-def _matches_something(word):
-    return Event.objects.published().filter(search_condition(word)).exists()
+def _event_words(word):
+    """Words of the published events' titles and summaries that may be one edit from `word`.
+
+    On PostgreSQL from the kept table of those words (migration 0015): pg_trgm's `%` on its trigram index
+    (any alphabet), and the word's one-edit variants on its primary key (short words, where one letter
+    changes most of the trigrams: "deel" and "deal" share two of eight). Elsewhere the events' own words.
+    """
+    if connection.vendor == "postgresql":
+        sql = (
+            "(SELECT word FROM events_searchword WHERE word %% %s LIMIT %s)"
+            " UNION (SELECT word FROM events_searchword WHERE word = ANY(%s))"
+        )
+        with connection.cursor() as cursor:
+            # The default 0.3 already; said here because a session may have changed it.
+            cursor.execute("SET pg_trgm.similarity_threshold = 0.3")
+            cursor.execute(sql, [word, CANDIDATE_NAMES, sorted(one_edit_variants(word))])
+            return {row[0] for row in cursor.fetchall()}
+    found = set()
+    for title, summary in Event.objects.published().values_list("title", "summary"):
+        found.update(SEARCH_WORD.findall(f"{title} {summary}".lower()))
+    return found
+
+
+def near_words(word):
+    """The words of names and of published events one edit from `word`, likeliest first: a typo is seldom
+    in the first letter, and then by spelling so both databases give the same order."""
+    found = {w for w in _words_of_names(_name_rows(word)) | _event_words(word) if one_edit_apart(word, w)}
+    return sorted(found, key=lambda w: (w[0] != word[0], w))
+
+
+def _matches_something(word, others=()):
+    terms = tuple(others) + ((word,),)
+    return Event.objects.published().filter(search_condition("", terms=terms)).exists()
+
+
+def _correctable(word):
+    return len(word) >= MIN_CORRECTED_LENGTH and not word.isdigit()
 
 
 def spell_search(text):
-    """(terms, corrections) for a search: each word with the name words one edit from it, when the word
-    alone matches no published event; `corrections` pairs each corrected word with its first alternative.
+    """(terms, corrections) for a search: each word with the words one edit from it (in names, titles and
+    summaries) that match a published event, when the word alone matches none; `corrections` pairs each
+    corrected word with its first alternative.
 
-    Costs one indexed EXISTS per word of four letters or more, and one or two name lookups per word that
-    matches nothing.
+    Costs one indexed EXISTS per word of four letters or more, and for a word that matches nothing two
+    lookups of near words and an EXISTS per candidate (at most MAX_CANDIDATES).
     """
     terms, corrections = [], []
     for word in search_words(text):
         alternatives = (word,)
-        if len(word) >= MIN_CORRECTED_LENGTH and not word.isdigit() and not _matches_something(word):
-            near = sorted(w for w in _words_of_names(_name_rows(word)) if one_edit_apart(word, w))
+        if _correctable(word) and not _matches_something(word):
+            near = [w for w in near_words(word)[:MAX_CANDIDATES] if _matches_something(w)][:MAX_ALTERNATIVES]
             if near:
-                alternatives = (word, *near[:MAX_ALTERNATIVES])
+                alternatives = (word, *near)
                 corrections.append((word, near[0]))
         terms.append(alternatives)
     return tuple(terms), tuple(corrections)
+
+
+def suggest_search(text, terms=None):
+    """A search one typo away from `text` that finds events, to offer when `text` finds none; "" if none.
+
+    `terms`: spell_search's, which already widened every word that matches nothing alone. What is left is
+    a word that matches something alone but not with the others ("guild dear" for "guild deal"): each
+    word in turn is replaced by its near words until the whole search matches. At most MAX_CANDIDATES
+    EXISTS per word, and only for a search that found nothing.
+    """
+    terms = tuple(terms) if terms else tuple((word,) for word in search_words(text))
+    # The words as the search will be shown: a corrected word by its correction.
+    shown = [alternatives[1] if len(alternatives) > 1 else alternatives[0] for alternatives in terms]
+    for i, alternatives in enumerate(terms):
+        word = alternatives[0]
+        if not _correctable(word) or len(alternatives) > 1:
+            continue
+        others = terms[:i] + terms[i + 1:]
+        for candidate in near_words(word)[:MAX_CANDIDATES]:
+            if _matches_something(candidate, others):
+                return " ".join(candidate if j == i else w for j, w in enumerate(shown))
+    return ""
 
 
 # --- Did you mean -----------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from .queries import (
     timeline_summary,
     with_subsidiaries,
 )
+from .search import suggest_search
 from .versions import current_versions
 
 RESULTS_TIMEOUT = 6 * 3600
@@ -237,6 +238,9 @@ def timeline(request):
                     (name, _timeline_url(f"{param}={slug}"), reverse(pages[param], args=[slug]))
                     for param, slug, name in near_names(filters.q)
                 ]
+                corrected = suggest_search(filters.q, filters.search_terms)
+                if corrected:
+                    context["did_you_mean_search"] = (corrected, _timeline_url(urlencode({"q": corrected})))
         cached = render_to_string(f"events/timeline.html#{fragment}", context, request)
         if status == 200 and key:
             cache.set(key, cached, RESULTS_TIMEOUT)

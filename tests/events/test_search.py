@@ -201,3 +201,89 @@ def test_one_edit_apart_counts_insertions_deletions_substitutions_and_swaps():
     assert one_edit_apart("midjourny", "midjourney") and one_edit_apart("midjourneey", "midjourney")
     assert one_edit_apart("midjourmey", "midjourney") and one_edit_apart("midjuorney", "midjourney")
     assert not one_edit_apart("mdjurney", "midjourney") and not one_edit_apart("midjourney", "midjourney")
+
+
+# --- One typo in any word (titles and summaries; the kept table of words on PostgreSQL) -------------
+
+
+@pytest.fixture
+def worded_events(db):
+    return {
+        "suit": EventFactory(title="Authors file a copyright suit", summary="Over training data.", sources=[]),
+        "strike": EventFactory(title="Animators vote to strike", summary="The walkout starts Monday.", sources=[]),
+        "guild": EventFactory(title="Guild signs deal", summary="Residuals for dubbing.", sources=[]),
+        "letter": EventFactory(title="A dear colleague letter", summary="", sources=[]),
+        "draft": EventFactory(title="Secret merger with Zephyrco", status=Event.Status.DRAFT, sources=[]),
+    }
+
+
+def timeline_titles(client, q):
+    response = client.get(reverse("events:timeline"), {"q": q})
+    return [e.title for _, events, _ in response.context["groups"] for e in events], response.content.decode()
+
+
+@pytest.mark.parametrize("typed, title", [
+    ("copyrigt", "Authors file a copyright suit"),
+    ("copyrigth suit", "Authors file a copyright suit"),
+    ("strik", "Animators vote to strike"),
+    ("animtors strike", "Animators vote to strike"),
+    ("walkuot", "Animators vote to strike"),
+    ("residauls", "Guild signs deal"),
+    ("trainign data", "Authors file a copyright suit"),
+])
+def test_one_typo_in_any_word_of_a_title_or_summary_still_finds_the_event(client, worded_events, typed, title):
+    titles, _ = timeline_titles(client, typed)
+    assert titles == [title]
+
+
+def test_the_page_says_which_word_a_typo_was_read_as(client, worded_events):
+    _, html = timeline_titles(client, "copyrigt")
+    assert "Also matching “copyright” for “copyrigt”." in html
+
+
+def test_a_draft_lends_no_word_to_the_corrections(client, worded_events):
+    titles, html = timeline_titles(client, "zephyrcp")
+    assert titles == [] and "zephyrco" not in html.lower()
+
+
+@postgres_only
+def test_the_kept_words_follow_published_events_as_they_are_written(worded_events):
+    def kept(*words):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT word FROM events_searchword WHERE word = ANY(%s)", [list(words)])
+            return {row[0] for row in cursor.fetchall()}
+
+    assert kept("copyright", "walkout", "residuals") == {"copyright", "walkout", "residuals"}
+    assert kept("zephyrco", "secret") == set()  # a draft's words wait for it to be published
+    Event.objects.filter(pk=worded_events["draft"].pk).update(status=Event.Status.PUBLISHED)
+    assert kept("zephyrco", "secret") == {"zephyrco", "secret"}
+    guild = worded_events["guild"]
+    guild.summary = "Royalties for synthetic voices."
+    guild.save()
+    assert kept("royalties", "synthetic") == {"royalties", "synthetic"}
+    loaded = Event(title="Broadcaster pilots subtitling", slug="pilots", date=datetime.date(2024, 1, 1),
+                   status=Event.Status.PUBLISHED)
+    Event.objects.bulk_create([loaded])  # one statement, as a bulk load writes
+    assert kept("subtitling", "broadcaster") == {"subtitling", "broadcaster"}
+
+
+@postgres_only
+def test_a_trigram_index_serves_the_lookup_of_near_words():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'events_searchword_trgm'")
+        assert "USING gin (word gin_trgm_ops)" in cursor.fetchone()[0]
+
+
+def test_nothing_found_suggests_the_search_with_one_word_corrected(client, worded_events):
+    # "dear" matches the letter and "guild" the deal, but not together: "guild deal" does.
+    titles, html = timeline_titles(client, "guild dear")
+    assert titles == []
+    assert 'Did you mean <a href="/?q=guild+deal">“guild deal”</a>' in html
+
+
+def test_one_edit_variants_hold_every_single_edit():
+    from events.search import one_edit_apart, one_edit_variants
+
+    variants = one_edit_variants("deal")
+    assert {"deel", "dea", "edal", "deals", "ideal", "dela"} <= variants and "deal" not in variants
+    assert all(one_edit_apart("deal", v) for v in variants)
