@@ -5,7 +5,8 @@
 
 For each page of bench/web.py's kinds (chosen from the database the same way) prints the median wall time
 of a request made through Django's test client right after FLUSHDB on the cache's Redis database, the
-time its SQL took, the number of queries and the slowest query's share. `--profile LABEL` runs that
+CPU time of this process during it (Python's share, which a loaded machine disturbs less than wall
+time), the time its SQL took, the number of queries and the slowest query. `--profile LABEL` runs that
 page once more under cProfile and prints the top functions by cumulative time. `--explain` prints
 EXPLAIN (ANALYZE, BUFFERS) of the slowest query of each page. Nothing here is timed by a test.
 """
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def setup():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("DJANGO_HTTPS", "0")
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1")
     os.environ.setdefault("DAILIES_CACHE_MAXMEMORY", "0")
@@ -85,12 +87,13 @@ def cold_request(client, path, htmx):
     empty_cache()
     headers = {"HX-Request": "true"} if htmx else {}
     with CaptureQueriesContext(connection) as captured:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         response = client.get(path, headers=headers)
         wall = (time.perf_counter() - started) * 1000
+        cpu = (time.process_time() - cpu) * 1000
     assert response.status_code == 200, (path, response.status_code)
     queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured]
-    return wall, queries
+    return wall, cpu, queries
 
 
 def main():
@@ -111,22 +114,25 @@ def main():
             continue
         cold_request(client, path, htmx)  # connections, templates, imports
         runs = [cold_request(client, path, htmx) for _ in range(args.repeat)]
-        walls = [wall for wall, _ in runs]
-        sql = [sum(t for t, _ in queries) for _, queries in runs]
-        slowest = max(runs[-1][1], default=(0, ""))
-        print(f"{label:34} wall {statistics.median(walls):7.1f} ms  sql {statistics.median(sql):7.1f} ms "
-              f"({len(runs[-1][1])} queries; slowest {slowest[0]:.1f} ms: {slowest[1][:90]})")
+        walls = [wall for wall, _, _ in runs]
+        cpus = [cpu for _, cpu, _ in runs]
+        sql = [sum(t for t, _ in queries) for _, _, queries in runs]
+        slowest = max(runs[-1][2], default=(0, ""))
+        print(f"{label:34} wall {statistics.median(walls):7.1f} ms  python cpu {statistics.median(cpus):6.1f} ms  "
+              f"sql {statistics.median(sql):7.1f} ms ({len(runs[-1][2])} queries; slowest {slowest[0]:.1f} ms: "
+              f"{slowest[1][:80]})")
         if args.explain and slowest[1]:
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[1])
                 print("    " + "\n    ".join(row[0] for row in cursor.fetchall()))
         if args.profile and args.profile in label:
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)  # CPU time: a busy machine stretches wall time
             empty_cache()
             profiler.enable()
             client.get(path, headers={"HX-Request": "true"} if htmx else {})
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+            stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))  # or SORT=tottime
+            stats.print_stats(int(os.environ.get("TOP", "35")))
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 

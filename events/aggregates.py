@@ -135,14 +135,22 @@ def _split_dates(date_from, date_to):
     return first, last, edges
 
 
-def _table_rows(scope, scope_id, filters):
+def _table_rows(scope, scope_id, filters, *, totals=False):
     """[(month, kind, n, changed_at)] of the scope's events within the filters' kinds and dates, from kept
     rows: whole months from events_monthly_count, the days of a month cut by the date range from
     events_daily_count (whole timeline), the organisation links' (organisation, event_date) index (an
-    organisation), or the events (a person, lawsuit or agreement: a few thousand events at most)."""
+    organisation), or the events (a person, lawsuit or agreement: a few thousand events at most).
+
+    The whole months' rows come without `changed_at` (a chart does not show it, and reading 1,700
+    timestamps cost more than the query), or with `totals` summed in PostgreSQL into one row
+    (None, None, count, latest change).
+    """
     first, last, edges = _split_dates(filters.date_from, filters.date_to)
+    columns = "NULL::date, NULL, coalesce(sum(n), 0)::int, max(changed_at)" if totals else (
+        "month, kind, n, NULL::timestamptz"
+    )
     sql = (
-        "SELECT month, kind, n, changed_at FROM events_monthly_count"
+        f"SELECT {columns} FROM events_monthly_count"
         " WHERE scope = %s AND scope_id = %s AND n > 0"
     )
     params = [scope, scope_id]
@@ -244,7 +252,7 @@ def summary(filters):
     from the newest MAX_COUNTED matching events (`cut` when there are more: the count is a floor)."""
     scope = scope_of(filters) if has_count_tables() else None
     if scope is not None:
-        rows = _table_rows(*scope, filters)
+        rows = _table_rows(*scope, filters, totals=True)
         count = sum(n for _, _, n, _ in rows)
         latest = max((changed for *_, changed in rows if changed), default=None)
         return {"count": count, "latest": latest, "cut": False}

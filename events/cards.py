@@ -8,15 +8,17 @@ organisation, person, lawsuit or agreement bumps, since their names appear on th
 never read again and expire on their own.
 """
 
+import dataclasses
+import re
+
 from django.core.cache import cache
-from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import card_prefetches
+from .models import Event, EventOrganisation, EventPerson, Role, Source, source_order
 from .templatetags.dailies import at_precision, safe_url
 from .versions import cards_version
 
@@ -28,69 +30,134 @@ def card_key(event, version):
     return f"events:card:{version}:{event.pk}:{event.updated_at.timestamp():.6f}"
 
 
-def compiled_card(event, timeline_url):
+@dataclasses.dataclass
+class CardParts:
+    """What a card shows beyond the event's own row, as plain values (no model instances)."""
+
+    organisations: list = dataclasses.field(default_factory=list)  # (slug, name, role)
+    people: list = dataclasses.field(default_factory=list)  # (slug, name, role)
+    sources: list = dataclasses.field(default_factory=list)  # (url, title, publisher, published_on, is_primary)
+
+
+def parts_from_prefetched(event):
+    """The CardParts of an event whose card relations are prefetched (models.card_prefetches)."""
+    return CardParts(
+        [(link.organisation.slug, link.organisation.name, link.role) for link in event.organisation_links.all()],
+        [(link.person.slug, link.person.name, link.role) for link in event.person_links.all()],
+        [(s.url, s.title, s.publisher, s.published_on, s.is_primary) for s in event.sources.all()],
+    )
+
+
+def card_parts(events):
+    """{event id: CardParts} in three flat queries, in the order card_prefetches() gives: building the
+    models a prefetch makes (a link and its organisation, a person, a source) cost more than the queries."""
+    ids = [event.pk for event in events]
+    parts = {pk: CardParts() for pk in ids}
+    links = EventOrganisation.objects.filter(event_id__in=ids).order_by("id")
+    for event_id, slug, name, role in links.values_list("event_id", "organisation__slug", "organisation__name", "role"):
+        parts[event_id].organisations.append((slug, name, role))
+    people = EventPerson.objects.filter(event_id__in=ids).order_by("id")
+    for event_id, slug, name, role in people.values_list("event_id", "person__slug", "person__name", "role"):
+        parts[event_id].people.append((slug, name, role))
+    sources = Source.objects.public().filter(event_id__in=ids).order_by("event_id", *source_order())
+    for event_id, *source in sources.values_list("event_id", "url", "title", "publisher", "published_on", "is_primary"):
+        parts[event_id].sources.append(tuple(source))
+    return parts
+
+
+class _Urls:
+    """reverse() once per page for each kind of link a card holds, then the slug put in its place."""
+
+    PLACEHOLDER = "card-slug-placeholder"
+
+    def __init__(self):
+        self.timeline = reverse("events:timeline")
+        self._split = {
+            name: reverse(name, args=[self.PLACEHOLDER]).split(self.PLACEHOLDER)
+            for name in ("events:event", "events:lawsuit", "events:agreement")
+        }
+
+    def __call__(self, name, slug):
+        if not SLUG.fullmatch(slug):  # anything a URL would have to quote: let reverse() do it
+            return reverse(name, args=[slug])
+        prefix, suffix = self._split[name]
+        return prefix + slug + suffix
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+ROLE_LABELS = dict(Role.choices)
+KIND_LABELS = dict(Event.Kind.choices)
+
+
+def compiled_card(event, timeline_url, parts=None, urls=None):
     """The card of `event` exactly as templates/events/_event_card.html renders it (a test holds the two
     equal), built by string formatting: a Django template walks ~3,000 nodes and lookups per card, which
-    made rendering a page of cards not cached cost more than everything else on the page. `event` has its
-    card relations prefetched; `timeline_url` is reverse("events:timeline"), looked up once per page."""
+    made rendering a page of cards not cached cost more than everything else on the page. `parts`: its
+    CardParts (card_parts()), else read from its prefetched card relations; `timeline_url` is
+    reverse("events:timeline"), `urls` a _Urls, both looked up once per page."""
+    parts = parts or parts_from_prefetched(event)
+    urls = urls or _Urls()
     date = event.date
-    parts = [
+    parts_html = [
         f'<article class="event kind-{escape(event.kind)}" id="event-{escape(event.slug)}">\n  <header>\n'
         f'    <time datetime="{date.isoformat()}">{escape(at_precision(date, event.date_precision))}'
-        f'</time>\n    <span class="kind">{escape(event.get_kind_display())}</span>\n  </header>\n'
-        f'  <h3><a href="{escape(event.get_absolute_url())}">{escape(event.title)}</a></h3>\n  ',
+        f'</time>\n    <span class="kind">{escape(KIND_LABELS.get(event.kind, event.kind))}</span>\n  </header>\n'
+        f'  <h3><a href="{escape(urls("events:event", event.slug))}">{escape(event.title)}</a></h3>\n  ',
         f'<p class="summary">{escape(event.summary)}</p>' if event.summary else "",
         '\n  <ul class="chips" aria-label="Involved">\n    ',
     ]
-    for link in event.organisation_links.all():
-        role = escape(link.get_role_display())
-        small = f" <small>{escape(link.get_role_display().lower())}</small>" if link.role != "subject" else ""
-        parts.append(
-            f'\n      <li><a class="chip org" href="{timeline_url}?org={escape(link.organisation.slug)}"\n'
-            f'             title="{role}">{escape(link.organisation.name)}{small}</a></li>\n    '
+    for slug, name, role in parts.organisations:
+        label = ROLE_LABELS.get(role, role)
+        small = f" <small>{escape(label.lower())}</small>" if role != "subject" else ""
+        parts_html.append(
+            f'\n      <li><a class="chip org" href="{timeline_url}?org={escape(slug)}"\n'
+            f'             title="{escape(label)}">{escape(name)}{small}</a></li>\n    '
         )
-    parts.append("\n    ")
-    for link in event.person_links.all():
-        parts.append(
-            f'\n      <li><a class="chip person" href="{timeline_url}?person={escape(link.person.slug)}"\n'
-            f'             title="{escape(link.get_role_display())}">{escape(link.person.name)}</a></li>\n    '
+    parts_html.append("\n    ")
+    for slug, name, role in parts.people:
+        parts_html.append(
+            f'\n      <li><a class="chip person" href="{timeline_url}?person={escape(slug)}"\n'
+            f'             title="{escape(ROLE_LABELS.get(role, role))}">{escape(name)}</a></li>\n    '
         )
-    parts.append("\n    ")
+    parts_html.append("\n    ")
     if event.lawsuit:
-        parts.append(f'<li><a class="chip lawsuit" href="{escape(event.lawsuit.get_absolute_url())}">'
-                     f"{escape(event.lawsuit.case_name)}</a></li>")
-    parts.append("\n    ")
+        parts_html.append(f'<li><a class="chip lawsuit" href="{escape(urls("events:lawsuit", event.lawsuit.slug))}">'
+                          f"{escape(event.lawsuit.case_name)}</a></li>")
+    parts_html.append("\n    ")
     if event.agreement:
-        parts.append(f'<li><a class="chip agreement" href="{escape(event.agreement.get_absolute_url())}">'
-                     f"{escape(event.agreement.name)}</a></li>")
-    parts.append("\n  </ul>\n  ")
-    sources = list(event.sources.all())
+        parts_html.append(
+            f'<li><a class="chip agreement" href="{escape(urls("events:agreement", event.agreement.slug))}">'
+            f"{escape(event.agreement.name)}</a></li>"
+        )
+    parts_html.append("\n  </ul>\n  ")
+    sources = parts.sources
     if sources:
-        parts.append(
+        parts_html.append(
             f'\n  <details class="sources">\n    <summary>{len(sources)} source{"" if len(sources) == 1 else "s"}'
             '</summary>\n    <ol class="source-list">'
         )
-        for source in sources:
+        for url, title, publisher, published_on, is_primary in sources:
             primary = '>'
-            if source.is_primary:
+            if is_primary:
                 primary = ' class="primary"><strong class="primary-mark">Primary source</strong> '
-            parts.append(
-                f'\n  <li{primary}<a href="{escape(safe_url(source.url))}" rel="noopener nofollow" target="_blank">'
-                f"{escape(source.title or source.url)}</a>"
+            parts_html.append(
+                f'\n  <li{primary}<a href="{escape(safe_url(url))}" rel="noopener nofollow" target="_blank">'
+                f"{escape(title or url)}</a>"
             )
-            if source.publisher:
-                parts.append(f" · {escape(source.publisher)}")
-            if source.published_on:
-                day = source.published_on
-                parts.append(f' · <time datetime="{day.isoformat()}">{date_format(day, "j M Y")}</time>')
-            parts.append("</li>\n")
-        parts.append("</ol>\n  </details>\n  ")
-    parts.append("\n</article>\n")
-    return "".join(parts)
+            if publisher:
+                parts_html.append(f" · {escape(publisher)}")
+            if published_on:
+                parts_html.append(
+                    f' · <time datetime="{published_on.isoformat()}">{date_format(published_on, "j M Y")}</time>'
+                )
+            parts_html.append("</li>\n")
+        parts_html.append("</ol>\n  </details>\n  ")
+    parts_html.append("\n</article>\n")
+    return "".join(parts_html)
 
 
 def attach_cards(events, version=None):
-    """Give each event a `card_html`: from the cache, or rendered now (prefetching only for those).
+    """Give each event a `card_html`: from the cache, or rendered now (three flat queries, only for those).
 
     `version`: the cards version when the caller has it already (one cache round trip less).
     """
@@ -101,9 +168,9 @@ def attach_cards(events, version=None):
     found = cache.get_many(list(keys.values()))
     missing = [event for event in events if keys[event.pk] not in found]
     if missing:
-        prefetch_related_objects(missing, *card_prefetches())
-        timeline_url = reverse("events:timeline")
-        fresh = {keys[event.pk]: compiled_card(event, timeline_url) for event in missing}
+        parts = card_parts(missing)
+        urls = _Urls()
+        fresh = {keys[event.pk]: compiled_card(event, urls.timeline, parts[event.pk], urls) for event in missing}
         cache.set_many(fresh, CARD_TIMEOUT)
         found.update(fresh)
     for event in events:

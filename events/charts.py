@@ -78,7 +78,8 @@ def _nice_ceiling(value):
 def build_chart(counts, *, subject="", cut=False):
     """The chart's geometry and text alternative from {(month, kind): count}; None when there is nothing."""
     # A date outside the window (stored before it was enforced) would stretch the axis over millennia.
-    counts = {(month, kind): n for (month, kind), n in counts.items() if in_window(month)}
+    months_in_window = {month for month, _ in counts if in_window(month)}
+    counts = {(month, kind): n for (month, kind), n in counts.items() if month in months_in_window}
     if not counts:
         return None
     months = _months_between(min(m for m, _ in counts), max(m for m, _ in counts))
@@ -93,7 +94,8 @@ def build_chart(counts, *, subject="", cut=False):
     else:
         buckets = months
     bucket_format = "%Y" if by_year else "%b %Y"
-    kinds = [k for k in KIND_ORDER if any(kind == k for _, kind in counts)]
+    present = {kind for _, kind in counts}
+    kinds = [k for k in KIND_ORDER if k in present]
     totals = [sum(counts.get((b, k), 0) for k in kinds) for b in buckets]
     top = _nice_ceiling(max(totals))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -153,14 +155,10 @@ def build_chart(counts, *, subject="", cut=False):
 
 def events_chart(filters, *, subject=""):
     """The chart of the events matching `filters`. Costs one query (see aggregates.monthly_counts: rows of
-    the count tables, or a bounded count), or none when the counts are cached (until an event changes:
-    `aggregate_cache_key`).
+    the count tables, or a bounded count, which is cached apart so that the summary shares it). Pages
+    cache the drawing (chart_html), so the counts themselves are not cached a second time here.
     """
-    key = aggregate_cache_key("events:chart", filters)
-    found = cache.get(key)
-    if not isinstance(found, aggregates.MonthlyCounts):
-        found = aggregates.monthly_counts(filters)
-        cache.set(key, found, CHART_TIMEOUT)
+    found = aggregates.monthly_counts(filters)
     return build_chart(found.counts, subject=subject, cut=found.cut)
 
 

@@ -7,7 +7,7 @@ from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from events.cards import compiled_card
+from events.cards import attach_cards, compiled_card
 from events.models import Event, EventOrganisation, card_prefetches
 from tests.factories import EventFactory, LawsuitFactory, OrganisationFactory, PersonFactory, UnionAgreementFactory
 
@@ -35,3 +35,19 @@ def test_a_compiled_card_is_the_card_template_to_the_character():
     timeline = reverse("events:timeline")
     for event in events:
         assert compiled_card(event, timeline) == render_to_string("events/_event_card.html", {"event": event})
+    # The timeline's own path: cards not cached are built from three flat queries, not prefetched models.
+    fresh = attach_cards(list(Event.objects.published().select_related("lawsuit", "agreement")))
+    assert len(fresh) == len(events) == 2
+    for event, card in zip(events, fresh, strict=True):
+        assert card.card_html == render_to_string("events/_event_card.html", {"event": event})
+
+
+def test_cards_not_cached_cost_three_queries_whatever_their_number(django_assert_num_queries):
+    studio = OrganisationFactory()
+    for n in range(12):
+        EventFactory(organisations=[studio], people=[PersonFactory()] if n % 2 else [],
+                     sources=[f"https://example.com/{n}", f"https://example.org/{n}"])
+    events = list(Event.objects.published().select_related("lawsuit", "agreement"))
+    with django_assert_num_queries(3):  # organisations, people and sources of every card at once
+        attach_cards(events)
+    assert all(e.card_html.count('class="chip org"') == 1 and "2 sources" in e.card_html for e in events)
