@@ -306,3 +306,20 @@ def co_occurring(organisation_ids, limit):
             [root, sorted(ids), limit],
         )
     )
+
+
+def lawsuit_roles(organisation_ids):
+    """{lawsuit id: {"plaintiff", "defendant"}}: the roles in which `organisation_ids` appear on published
+    events of each suit, from events_lawsuit_party_count (migration 0015): a few rows per organisation,
+    not every link of the organisations. None where there are no count tables (SQLite)."""
+    if not has_count_tables():
+        return None
+    roles = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lawsuit_id, role FROM events_lawsuit_party_count WHERE organisation_id = ANY (%s) AND n > 0",
+            [sorted(organisation_ids)],
+        )
+        for lawsuit_id, role in cursor.fetchall():
+            roles.setdefault(lawsuit_id, set()).add(role)
+    return roles

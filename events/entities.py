@@ -68,10 +68,15 @@ def organisation_lawsuits(organisation_ids):
         "lawsuit_id", "side"
     ):
         sides.setdefault(lawsuit_id, set()).add(side)
-    links = EventOrganisation.objects.filter(
-        organisation_id__in=organisation_ids, role__in=list(SIDES), event__lawsuit__isnull=False,
-        event__status=Event.Status.PUBLISHED,
-    ).values_list("event__lawsuit_id", "role").distinct()
+    from .aggregates import lawsuit_roles  # kept rows (PostgreSQL), not every link of the organisations
+
+    kept = lawsuit_roles(organisation_ids)
+    links = [(pk, role) for pk, roles in kept.items() for role in roles] if kept is not None else (
+        EventOrganisation.objects.filter(
+            organisation_id__in=organisation_ids, role__in=list(SIDES), event__lawsuit__isnull=False,
+            event__status=Event.Status.PUBLISHED,
+        ).values_list("event__lawsuit_id", "role").distinct()
+    )
     for lawsuit_id, role in links:
         sides.setdefault(lawsuit_id, set()).add(SIDES[role])
     lawsuits = Lawsuit.objects.filter(pk__in=list(sides)).order_by("-filed_on", "case_name")

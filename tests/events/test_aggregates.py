@@ -41,8 +41,14 @@ def kept_counts():
         pairs = cursor.fetchall()
         cursor.execute("SELECT day, kind, n FROM events_daily_count WHERE n <> 0 ORDER BY 1, 2")
         daily = cursor.fetchall()
-    # The daily rows of the whole timeline go with its monthly rows, so each test's unpacking stays as it was.
-    return monthly + [("day", day, kind, n) for day, kind, n in daily], pairs
+        cursor.execute(
+            "SELECT organisation_id, lawsuit_id, role, n FROM events_lawsuit_party_count WHERE n <> 0 ORDER BY 1, 2, 3"
+        )
+        parties = cursor.fetchall()
+    # The daily and lawsuit-party rows go with the monthly rows, so each test's unpacking stays as it was.
+    return monthly + [("day", day, kind, n) for day, kind, n in daily] + [
+        ("party", *row) for row in parties
+    ], pairs
 
 
 def assert_counts_exact():
@@ -65,6 +71,7 @@ def assert_counts_exact():
         assert [(o.pk, o.shared) for o in aggregates.co_occurring(subtree, 8)] == [
             (o.pk, o.shared) for o in _co_occurring_organisations(subtree, 8)
         ]
+        assert aggregates.lawsuit_roles(subtree) == lawsuit_roles_from_links(subtree)
     assert aggregates.monthly_counts(Filters()).counts == aggregates.count_by_month(filtered_events(Filters()))
     # After the recount, the summary's latest change is exactly the newest updated_at of the counted events.
     for filters in (Filters(), Filters(kind="deal"), Filters(date_from=datetime.date(2024, 1, 10))):
@@ -76,6 +83,17 @@ def assert_counts_exact():
     )
     assert {pk: n for pk, _, _, n in aggregates.organisation_totals()} == links
     return kept
+
+
+def lawsuit_roles_from_links(organisation_ids):
+    """What events_lawsuit_party_count keeps, read from the links and events themselves."""
+    roles = {}
+    for lawsuit_id, role in EventOrganisation.objects.filter(
+        organisation_id__in=organisation_ids, role__in=["plaintiff", "defendant"], event__lawsuit__isnull=False,
+        event__status=Event.Status.PUBLISHED,
+    ).values_list("event__lawsuit_id", "role"):
+        roles.setdefault(lawsuit_id, set()).add(role)
+    return roles
 
 
 @pytest.fixture
@@ -96,7 +114,7 @@ def test_publishing_unpublishing_and_deleting_move_every_count(studio_family):
     draft.status = Event.Status.PUBLISHED
     draft.save()
     monthly, pairs = assert_counts_exact()
-    scopes = {(scope, scope_id) for scope, scope_id, *_ in monthly if scope != "day"}
+    scopes = {(scope, scope_id) for scope, scope_id, *_ in monthly if scope not in ("day", "party")}
     assert {("a", 0), ("o", parent.pk), ("o", child.pk), ("o", grandchild.pk), ("x", grandchild.pk),
             ("o", other.pk), ("x", other.pk), ("t", grandchild.pk), ("t", other.pk), ("p", person.pk)} == scopes
     assert (parent.pk, other.pk, 1) in pairs
@@ -259,3 +277,32 @@ def test_a_search_chart_counts_the_newest_matching_events_up_to_a_bound(monkeypa
     assert min(found.counts)[0] == datetime.date(2024, 3, 1)  # the newest four: March to June
     assert not aggregates.monthly_counts(Filters(q="strike", date_from=datetime.date(2024, 4, 1))).cut
     assert aggregates.summary(Filters(q="strike"))["cut"]
+
+
+def test_lawsuit_parties_follow_roles_links_publication_and_the_suit(studio_family):
+    parent, child, grandchild, other = studio_family
+    suit, another = LawsuitFactory(), LawsuitFactory()
+    event = EventFactory(organisations=[other], lawsuit=suit, status="draft")
+    EventOrganisation.objects.create(event=event, organisation=grandchild, role="defendant")
+    assert kept_counts() == ([], [])  # a draft counts nowhere
+    event.status = Event.Status.PUBLISHED
+    event.save()
+    monthly, _ = assert_counts_exact()
+    assert ("party", grandchild.pk, suit.pk, "defendant", 1) in monthly
+    assert aggregates.lawsuit_roles(with_subsidiaries({parent.pk})) == {suit.pk: {"defendant"}}
+    EventOrganisation.objects.filter(event=event, organisation=other).update(role="plaintiff")
+    EventOrganisation.objects.filter(event=event, organisation=grandchild).update(organisation=child)
+    monthly, _ = assert_counts_exact()
+    assert ("party", other.pk, suit.pk, "plaintiff", 1) in monthly
+    Event.objects.filter(pk=event.pk).update(lawsuit=another)  # no signal: the trigger alone
+    assert_counts_exact()
+    event.refresh_from_db()
+    event.lawsuit = None
+    event.save()
+    assert not [row for row in assert_counts_exact()[0] if row[0] == "party"]
+    event.lawsuit = suit
+    event.save()
+    EventOrganisation.objects.filter(event=event, organisation=child).delete()
+    assert_counts_exact()
+    event.delete()
+    assert kept_counts() == ([], [])
