@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -38,8 +40,23 @@ class SubsidiaryInline(admin.TabularInline):
     verbose_name_plural = "subsidiaries"
 
 
+class ReturnAfterAdd:
+    """An add form opened from another admin page with `?return_to=/admin/…` (the review screen's "add
+    organisation / person") goes back there after Save, so the curator carries on where they were."""
+
+    def response_add(self, request, obj, post_url_continue=None):
+        back = request.GET.get("return_to", "")
+        safe = back.startswith("/admin/") and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        if safe and "_save" in request.POST and "_popup" not in request.POST:
+            self.message_user(request, f"Added “{obj}” to the registry.", messages.SUCCESS)
+            return redirect(back)
+        return super().response_add(request, obj, post_url_continue)
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(ReturnAfterAdd, SimpleHistoryAdmin):
     list_display = ["name", "kind", "parent", "event_count", "updated_at"]
     ordering = ["name"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -92,7 +109,7 @@ class AffiliationInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(ReturnAfterAdd, SimpleHistoryAdmin):
     list_display = ["name", "slug", "updated_at"]
     search_fields = ["name", "aliases", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -79,8 +79,9 @@ def kind_label(code):
     return dict(Event.Kind.choices).get(code, code.replace("_", " ").capitalize() if code else "Other")
 
 
-def registry_add_url(candidate):
-    """The add form of an organisation or a person, prefilled from a candidate name and its sentence."""
+def registry_add_url(candidate, return_to=""):
+    """The add form of an organisation or a person, prefilled from a candidate name and its sentence;
+    after Save it goes back to `return_to` (events.admin.ReturnAfterAdd)."""
     if candidate.kind == CandidateName.Kind.PERSON:
         base = reverse("admin:events_person_add")
         initial = {"name": candidate.name}
@@ -89,6 +90,8 @@ def registry_add_url(candidate):
         initial = {"name": candidate.name, "kind": organisation_kind_guess(candidate)}
     if candidate.sentence:
         initial["description"] = f"Named in an article: “{candidate.sentence.strip()[:400]}”"
+    if return_to:
+        initial["return_to"] = return_to
     return f"{base}?{urlencode(initial)}"
 
 
@@ -109,14 +112,14 @@ def organisation_kind_guess(candidate):
     return Organisation.Kind.OTHER
 
 
-def open_candidates(queryset):
+def open_candidates(queryset, return_to=""):
     """Open candidate names, one per name, without those the registry has gained since."""
     known = {n.casefold() for n in Organisation.objects.values_list("name", flat=True)}
     known |= {n.casefold() for n in Person.objects.values_list("name", flat=True)}
     chosen = {}
     for candidate in queryset.filter(status=CandidateName.Status.OPEN).order_by("-count", "name"):
         if candidate.key not in chosen and candidate.name.casefold() not in known:
-            candidate.add_url = registry_add_url(candidate)
+            candidate.add_url = registry_add_url(candidate, return_to)
             chosen[candidate.key] = candidate
     return list(chosen.values())
 
@@ -213,7 +216,7 @@ class DraftEventAdmin(EventAdmin):
                 "preview_url": reverse("admin:ingest_draftevent_preview", args=[event.pk]),
                 "merge_url": reverse("admin:ingest_draftevent_merge", args=[event.pk]),
                 "review_keys": REVIEW_KEYS,
-                "candidates": open_candidates(CandidateName.objects.filter(article__in=articles)),
+                "candidates": open_candidates(CandidateName.objects.filter(article__in=articles), request.path),
             }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
@@ -462,7 +465,8 @@ class CandidateNameAdmin(admin.ModelAdmin):
         if obj.status != CandidateName.Status.OPEN:
             return obj.get_status_display()
         what = "person" if obj.kind == CandidateName.Kind.PERSON else "organisation"
-        return format_html('<a class="button" href="{}">Add as {}</a>', registry_add_url(obj), what)
+        back = reverse("admin:ingest_candidatename_changelist") + "?status__exact=open"
+        return format_html('<a class="button" href="{}">Add as {}</a>', registry_add_url(obj, back), what)
 
     @admin.action(description="Dismiss: not a name for the registry", permissions=["change"])
     def dismiss(self, request, queryset):

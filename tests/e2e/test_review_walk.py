@@ -214,6 +214,7 @@ def test_a_curator_walks_through_ten_drafts_and_readers_see_each_decision(new_pa
     page.goto("/admin/")
     walk.click(page.get_by_role("link", name="proposed source", exact=False).first)
     walk.click(page.locator("#result_list tbody tr th a").first)
+    walk.done("open the proposed sources from the admin home")
     waiting = set(ProposedSource.objects.values_list("pk", flat=True))
     walk.click(page.locator('button[name="_accept"]'))
     walk.done("accept a proposed source")
@@ -224,15 +225,19 @@ def test_a_curator_walks_through_ten_drafts_and_readers_see_each_decision(new_pa
     for still_proposed in ProposedSource.objects.filter(event=accepted.event):
         expect(reader.locator(f'a[href="{still_proposed.url}"]')).to_have_count(0)
 
-    # A candidate name becomes an organisation: the add form arrives filled in.
+    # A candidate name becomes an organisation: the add form arrives filled in, Save comes back to the list
+    # of names, and the name has left it.
     page.goto("/admin/")
     walk.click(page.get_by_role("link", name="candidate name", exact=False).first)
+    walk.done("open the candidate names from the admin home")
     add = page.locator("a.button", has_text="Add as organisation").first
     walk.click(add)
     name = page.locator("#id_name").input_value()
     assert name and "Named in an article" in page.locator("#id_description").input_value()
     walk.click(page.locator('input[name="_save"]'))
     walk.done("add a candidate name")
+    assert "/ingest/candidatename/" in page.url, page.url
+    expect(page.locator("#result_list tbody th").get_by_text(name, exact=True)).to_have_count(0)
     reader_sees(new_page, Organisation.objects.get(name=name).get_absolute_url())
 
     lines = [f"{what}: {loads} page loads, {clicks} clicks" for what, loads, clicks in walk.per_draft]
@@ -240,7 +245,7 @@ def test_a_curator_walks_through_ten_drafts_and_readers_see_each_decision(new_pa
     (ARTIFACTS / "review-walk.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     for what, loads, clicks in walk.per_draft:
-        if what == "publish as proposed":
+        if what in {"publish as proposed", "reject", "accept a proposed source"}:
             assert loads + clicks <= 3, (what, loads, clicks)
 
 

@@ -240,6 +240,8 @@ def test_adding_a_candidate_name_from_its_prefilled_form_marks_it_added_everywhe
                  "_save": "Save"})
     response = curator_client.post(add_url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
+    review_url = reverse("admin:ingest_draftevent_change", args=[first.pk])
+    assert response["Location"] == review_url, "after Save the curator is back on the draft"
     assert Organisation.objects.filter(name="Quillfeather Studios", kind="studio").exists()
     statuses = set(CandidateName.objects.filter(key="quillfeather studios").values_list("status", flat=True))
     assert statuses == {"added"}
@@ -255,3 +257,12 @@ def test_a_person_added_under_another_spelling_settles_the_candidate_by_its_alia
     CandidateName.objects.create(article=article, name="Ada  Lark", key="ada lark", kind="person")
     factories.PersonFactory(name="Ada Lark-Moreno", aliases="Ada Lark")
     assert CandidateName.objects.get(key="ada lark").status == "added"
+
+
+def test_an_add_form_returns_only_to_an_admin_page_of_this_site(curator_client):
+    base = reverse("admin:events_person_add")
+    data = {"name": "Ada Lark", "slug": "", "affiliations-TOTAL_FORMS": 0, "affiliations-INITIAL_FORMS": 0,
+            "_save": "Save"}
+    for outside in ["https://elsewhere.example.com/admin/", "//elsewhere.example.com/admin/", "/organisations/"]:
+        response = curator_client.post(f"{base}?return_to={outside}", {**data, "name": f"Ada {len(outside)}"})
+        assert response.status_code == 302 and response["Location"] == reverse("admin:events_person_changelist")
