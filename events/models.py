@@ -546,7 +546,8 @@ class Event(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.title}"
+        # An unknown date's stored day is a placeholder: the admin's titles and labels must not show it as a date.
+        return f"{'(date unknown)' if self.date_unknown else f'{self.date:%Y-%m-%d}'} {self.title}"
 
     def save(self, *args, **kwargs):
         self.title, self.summary = xml_safe(self.title), xml_safe(self.summary)

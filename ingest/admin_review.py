@@ -18,9 +18,12 @@ from events import services as event_services
 from events.admin import EventAdmin
 from events.duplicates import possible_duplicates
 from events.models import Event, Organisation, Person, ProposedSource, Source
+from events.templatetags.dailies import at_precision
 
 from .extract import sanitise_html
 from .models import Article, ArticleEvent, CandidateName, DraftEvent, Mention
+
+DATE_UNKNOWN_NOTE = "Date unknown — set it before publishing"
 
 # The keys of the review screen, listed on the page and read by static/js/review-keys.js.
 REVIEW_KEYS = [
@@ -148,8 +151,8 @@ def merge_drafts(drafts, target):
 class DraftEventAdmin(EventAdmin):
     """Draft events, newest first; each beside the article it came from."""
 
-    list_display = ["title", "kind", "date", "organisation_names", "source_count", "created_at"]
-    list_filter = ["kind"]
+    list_display = ["title", "kind", "date_shown", "organisation_names", "source_count", "created_at"]
+    list_filter = ["kind", "date_precision"]
     date_hierarchy = None
     ordering = ["-created_at", "-id"]
     actions = ["publish", "reject", "merge_into_event"]
@@ -161,6 +164,13 @@ class DraftEventAdmin(EventAdmin):
         return (
             super().get_queryset(request).filter(status=Event.Status.DRAFT).prefetch_related("organisations")
         )
+
+    @admin.display(description="date", ordering="date")
+    def date_shown(self, obj):
+        # An unknown date's stored day is a placeholder: say so where a curator would read it as a date.
+        if obj.date_unknown:
+            return format_html('<strong class="date-unknown">{}</strong>', DATE_UNKNOWN_NOTE)
+        return at_precision(obj.date, obj.date_precision)
 
     @admin.display(description="organisations")
     def organisation_names(self, obj):
@@ -201,7 +211,8 @@ class DraftEventAdmin(EventAdmin):
         extra = {}
         if event is not None:
             articles = list(Article.objects.filter(Q(event_id=event.pk) | Q(event_links__event_id=event.pk))
-                            .distinct().order_by("created_at"))
+                            .distinct().order_by("created_at")
+                            .prefetch_related("candidate_names", "event_links__event"))  # for ingest's decisions
             for article in articles:
                 # Stored sanitised; cleaned again on the way out so nothing but nh3's output reaches the page.
                 article.display_html = mark_safe(sanitise_html(article.html_sanitised))  # noqa: S308
@@ -216,6 +227,7 @@ class DraftEventAdmin(EventAdmin):
                 "preview_url": reverse("admin:ingest_draftevent_preview", args=[event.pk]),
                 "merge_url": reverse("admin:ingest_draftevent_merge", args=[event.pk]),
                 "review_keys": REVIEW_KEYS,
+                "date_unknown_note": DATE_UNKNOWN_NOTE if event.date_unknown else "",
                 "candidates": open_candidates(CandidateName.objects.filter(article__in=articles), request.path),
             }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

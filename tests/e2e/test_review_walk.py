@@ -185,7 +185,7 @@ def test_a_curator_walks_through_ten_drafts_and_readers_see_each_decision(new_pa
         if not merged and n >= 1 and duplicates.count():
             merged = True
             # Merge into the first suggested duplicate: one click to the confirmation naming it, one to merge.
-            target_title = duplicates.first.locator("a").first.inner_text().split(" ", 1)[1]
+            target_title = duplicates.first.locator(".duplicate-title").inner_text()
             walk.click(duplicates.first.locator("a.merge-into"))
             expect(page.locator(".merge-confirm")).to_contain_text(target_title)
             walk.click(page.locator('input[type="submit"].default'))

@@ -206,7 +206,7 @@ def test_candidate_names_are_offered_as_prefilled_registry_entries(curator_clien
     CandidateName.objects.create(article=article, name="Ada Lark", key="ada lark", kind="person",
                                  sentence="Ada Lark said so.")
     review = curator_client.get(reverse("admin:ingest_draftevent_change", args=[draft.pk])).content.decode()
-    assert "Names not in the registry" in review and "Add as organisation" in review and "Add as person" in review
+    assert "Add to the registry" in review and "Add as organisation" in review and "Add as person" in review
     listing = curator_client.get(reverse("admin:ingest_candidatename_changelist"), follow=True).content.decode()
     assert "Quillfeather Studios" in listing and "Ada Lark" in listing
     add = curator_client.get(
@@ -217,7 +217,8 @@ def test_candidate_names_are_offered_as_prefilled_registry_entries(curator_clien
     assert form.initial["name"] == "Quillfeather Studios" and form.initial["kind"] == "studio"
     Organisation.objects.create(name="Quillfeather Studios", kind="studio")
     review = curator_client.get(reverse("admin:ingest_draftevent_change", args=[draft.pk])).content.decode()
-    assert "Quillfeather Studios" not in review.split("Names not in the registry")[-1].split("</ul>")[0]
+    offered = review.split('<ul class="candidates">')[-1].split("</ul>")[0] if 'class="candidates"' in review else ""
+    assert "Quillfeather Studios" not in offered
 
 
 def test_adding_a_candidate_name_from_its_prefilled_form_marks_it_added_everywhere(curator_client, sample):
@@ -266,3 +267,38 @@ def test_an_add_form_returns_only_to_an_admin_page_of_this_site(curator_client):
     for outside in ["https://elsewhere.example.com/admin/", "//elsewhere.example.com/admin/", "/organisations/"]:
         response = curator_client.post(f"{base}?return_to={outside}", {**data, "name": f"Ada {len(outside)}"})
         assert response.status_code == 302 and response["Location"] == reverse("admin:events_person_changelist")
+
+
+def test_the_review_screen_shows_what_ingest_decided_beside_the_article(curator_client, sample):
+    draft = sample.first()
+    article = Article.objects.get(event=draft)
+    page = curator_client.get(reverse("admin:ingest_draftevent_change", args=[draft.pk])).content.decode()
+    decided = page.split('class="ingest-decisions"', 1)[1].split("</section>", 1)[0]
+    assert page.index('class="ingest-decisions"') > page.index('<div class="article">')  # beside the article
+    assert "Relevant" in decided and article.kind_guess_label in decided
+    assert "Source of" in decided and draft.title in decided
+
+
+def test_a_draft_whose_date_is_unknown_says_so_on_the_screen_and_in_the_queue(curator_client, sample):
+    draft = sample.first()
+    Event.objects.filter(pk=draft.pk).update(date_precision="unknown")
+    review_url = reverse("admin:ingest_draftevent_change", args=[draft.pk])
+    page = curator_client.get(review_url).content.decode()
+    assert 'class="errornote date-unknown"' in page and "Date unknown — set it before publishing" in page
+    queue = curator_client.get(reverse("admin:ingest_draftevent_changelist")).content.decode()
+    row = next(r for r in queue.split("<tr")[1:] if draft.title in r)
+    assert "Date unknown — set it before publishing" in row and f"{draft.date:%Y}" not in row
+    others = [r for r in queue.split("<tr")[1:] if "<td" in r and draft.title not in r]
+    assert others and not any("Date unknown" in r for r in others)
+    # Publish is refused until the curator sets the date; then it goes through from the same screen.
+    form = curator_client.get(review_url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k not in {"lawsuit", "agreement"}}
+    for prefix in ["organisation_links", "person_links", "sources"]:
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data.update({"date": draft.date.isoformat(), "_publish": "1"})
+    refused = curator_client.post(review_url, data, follow=True).content.decode()
+    assert Event.objects.get(pk=draft.pk).status == "draft" and "date is unknown" in refused
+    data.update({"date": "2024-12-09", "date_precision": "day"})
+    curator_client.post(review_url, data)
+    published = Event.objects.get(pk=draft.pk)
+    assert published.status == "published" and published.date == datetime.date(2024, 12, 9)
