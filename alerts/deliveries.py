@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from events.models import Event
 
+from . import recording
 from .matching import EventFacts, matching_subscriptions, parents_of
 from .models import Delivery, Message, Reader, Subscription
 
@@ -25,12 +26,17 @@ def messages_today(reader_id, now=None):
 
 def record_deliveries(event_id, *, correction=False):
     """Record what publishing (or correcting) `event_id` delivers; returns (message ids, webhook delivery ids)
-    to send once the caller's transaction commits. Drafts and rejected events deliver nothing."""
-    event = Event.objects.filter(pk=event_id, status=Event.Status.PUBLISHED).only("id", "updated_at").first()
-    if event is None:
-        return [], []
+    to send once the caller's transaction commits. Drafts and rejected events deliver nothing.
+
+    On PostgreSQL one or two set-based statements (alerts.recording); elsewhere row by row, below."""
     facts = EventFacts.load(event_id)
-    subscriptions = matching_subscriptions(event_id, facts=facts, parents=parents_of())
+    if facts is None or facts.status != Event.Status.PUBLISHED:
+        return [], []
+    parents = parents_of()
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            return recording.record(facts, parents, correction=correction)
+    subscriptions = matching_subscriptions(event_id, facts=facts, parents=parents)
     message_ids, webhook_ids = [], []
     # Every delivery has its feed row: the subscriptions that had this event already, in one query.
     delivered = set(
@@ -44,7 +50,7 @@ def record_deliveries(event_id, *, correction=False):
             already = subscription.id in delivered
             if already and not (correction and subscription.corrections):
                 continue
-            version = event.updated_at.isoformat() if already else ""
+            version = facts.updated_at.isoformat() if already else ""
             m, w = _deliver(subscription, event_id, version)
             message_ids += m
             webhook_ids += w

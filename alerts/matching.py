@@ -7,14 +7,19 @@ prefix of every word of its text, its kind, `any`), one indexed query collects t
 candidate is checked in full here. The filters mean what the timeline's mean (events/queries.py): several
 organisations are "any of them", everything else must hold too. Search words match as word prefixes (the
 timeline's PostgreSQL search also stems; a word it finds only by its stem is not an alert).
+
+These are the rules in Python, the reference and what SQLite runs; on PostgreSQL alerts.recording applies
+the same rules in SQL while it records the deliveries (tests/alerts/test_matching.py checks they agree).
 """
 
 import dataclasses
 import datetime
 import json
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch
+from django.db.models.functions import JSONObject
 
 from events.models import Event, EventOrganisation, EventPerson, Source
 from events.queries import organisation_tree
@@ -56,7 +61,7 @@ def index_subscription(subscription):
 
 @dataclasses.dataclass
 class EventFacts:
-    """What matching needs to know about one event, read in four small queries."""
+    """What matching needs to know about one event: one query on PostgreSQL, four elsewhere."""
 
     id: int
     kind: str
@@ -67,6 +72,8 @@ class EventFacts:
     organisation_roles: dict  # organisation id -> role
     person_roles: dict  # person id -> role
     words: frozenset
+    status: str = Event.Status.PUBLISHED
+    updated_at: datetime.datetime | None = None
     _lineage: dict | None = None
 
     def lineage(self, parents):
@@ -77,42 +84,88 @@ class EventFacts:
 
     @classmethod
     def load(cls, event_id):
-        event = (
-            Event.objects.filter(pk=event_id)
-            .prefetch_related(
-                Prefetch(
-                    "organisation_links",
-                    queryset=EventOrganisation.objects.select_related("organisation").only(
-                        "event_id", "organisation_id", "role", "organisation__name", "organisation__aliases"
-                    ),
-                ),
-                Prefetch(
-                    "person_links",
-                    queryset=EventPerson.objects.select_related("person").only(
-                        "event_id", "person_id", "role", "person__name", "person__aliases"
-                    ),
-                ),
-                Prefetch("sources", queryset=Source.objects.public().only("event_id", "title")),
-            )
-            .get()
-        )
+        """The facts of event `event_id` whatever its status; None when there is no such event."""
+        row = _facts_row(event_id) if connection.vendor == "postgresql" else _facts_row_prefetched(event_id)
+        if row is None:
+            return None
+        organisations, people = _decoded(row["organisation_facts"]), _decoded(row["person_facts"])
         # What the timeline's search reads (events/search.py): titles, summary, sources' titles, and the
         # names and aliases of the organisations and people on the event.
-        names = [
-            f"{link.organisation.name} {link.organisation.aliases}" for link in event.organisation_links.all()
-        ] + [f"{link.person.name} {link.person.aliases}" for link in event.person_links.all()]
-        text = " ".join([event.title, event.summary, *(s.title for s in event.sources.all()), *names])
+        names = [f"{link['name']} {link['aliases']}" for link in [*organisations, *people]]
+        text = " ".join([row["title"], row["summary"], *row["source_titles"], *names])
         return cls(
-            id=event.pk,
-            kind=event.kind,
-            date=event.date,
-            published_at=event.published_at,
-            lawsuit_id=event.lawsuit_id,
-            agreement_id=event.agreement_id,
-            organisation_roles={link.organisation_id: link.role for link in event.organisation_links.all()},
-            person_roles={link.person_id: link.role for link in event.person_links.all()},
+            id=row["id"],
+            kind=row["kind"],
+            date=row["date"],
+            published_at=row["published_at"],
+            lawsuit_id=row["lawsuit_id"],
+            agreement_id=row["agreement_id"],
+            organisation_roles={link["id"]: link["role"] for link in organisations},
+            person_roles={link["id"]: link["role"] for link in people},
             words=frozenset(SEARCH_WORD.findall(text.lower())),
+            status=row["status"],
+            updated_at=row["updated_at"],
         )
+
+
+FACT_FIELDS = ("id", "kind", "date", "published_at", "lawsuit_id", "agreement_id", "status", "updated_at", "title",
+               "summary")
+
+
+def _links(model, field):
+    return ArraySubquery(
+        model.objects.filter(event=OuterRef("pk")).order_by("id").values(
+            link=JSONObject(id=f"{field}_id", role="role", name=f"{field}__name", aliases=f"{field}__aliases")
+        )
+    )
+
+
+def _facts_row(event_id):
+    """The event, its organisations, people and public sources' titles in one round trip (PostgreSQL)."""
+    return (
+        Event.objects.filter(pk=event_id)
+        .annotate(
+            organisation_facts=_links(EventOrganisation, "organisation"),
+            person_facts=_links(EventPerson, "person"),
+            source_titles=ArraySubquery(
+                Source.objects.public().filter(event=OuterRef("pk")).order_by("id").values("title")
+            ),
+        )
+        .values(*FACT_FIELDS, "organisation_facts", "person_facts", "source_titles")
+        .first()
+    )
+
+
+def _facts_row_prefetched(event_id):
+    event = (
+        Event.objects.filter(pk=event_id)
+        .prefetch_related(
+            Prefetch("organisation_links", queryset=EventOrganisation.objects.select_related("organisation")),
+            Prefetch("person_links", queryset=EventPerson.objects.select_related("person")),
+            Prefetch("sources", queryset=Source.objects.public().only("event_id", "title")),
+        )
+        .first()
+    )
+    if event is None:
+        return None
+    return {
+        **{name: getattr(event, name) for name in FACT_FIELDS},
+        "organisation_facts": [
+            {"id": link.organisation_id, "role": link.role, "name": link.organisation.name,
+             "aliases": link.organisation.aliases}
+            for link in event.organisation_links.all()
+        ],
+        "person_facts": [
+            {"id": link.person_id, "role": link.role, "name": link.person.name, "aliases": link.person.aliases}
+            for link in event.person_links.all()
+        ],
+        "source_titles": [source.title for source in event.sources.all()],
+    }
+
+
+def _decoded(links):
+    # Django reads jsonb as text and leaves decoding to the field; an annotation's array has no field.
+    return [json.loads(link) if isinstance(link, str) else link for link in links]
 
 
 def parents_of():
@@ -223,6 +276,8 @@ def matching_subscriptions(event_id, *, facts=None, parents=None):
     follow published event `event_id`, as Candidate rows. Four queries for the event, two for the
     subscriptions."""
     facts = facts or EventFacts.load(event_id)
+    if facts is None:
+        return []
     parents = parents if parents is not None else parents_of()
     keys = event_keys(facts, parents)
     ids = sorted(set(SubscriptionKey.objects.filter(key__in=keys).values_list("subscription_id", flat=True)))

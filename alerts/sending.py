@@ -1,9 +1,18 @@
 """Sending what deliveries.py recorded: emails (alerts and digests) over Django's mail backend, and webhooks.
 
-A send claims its row first (status `sending`, the Celery task id, the time) in its own committed
-transaction, so a second task for the same row stands back while the claim is fresh; a task redelivered
-after its worker died carries the same id and takes over at once. Each mail has a Message-ID made from its
-row, so the rare resend after a crash between the server's "250 OK" and our commit is recognisable.
+A send claims its row first (the Celery task id, the time, and for a mail the status `sending`) in its own
+committed transaction, before the SMTP conversation, so a second task for the same row stands back while
+the claim is fresh; a task redelivered after its worker died carries the same id and takes over at once.
+
+The double-send window, and how far it is closed. SMTP has no way to ask a server "did you take this?",
+so between the server's "250 OK" to DATA and our commit of `sent` a crash leaves a mail that went out
+recorded as not sent, and the retry sends it again. We keep that window as short as SMTP allows: the mail
+is rendered before the connection opens, the row is committed as sent right after the 250, before QUIT and
+the close (which Django's backend would otherwise do first), so it spans one UPDATE. And what is resent is
+recognisable: each mail's Message-ID is made from its row alone (`message_id_header`), so the resend carries
+the same Message-ID as the first, which mail stores and clients use to drop the duplicate. What remains: a
+crash (or a lost connection after the server took the mail) in that short span sends a second copy with
+the same Message-ID; a receiving system that does not deduplicate on Message-ID shows it twice.
 """
 
 import datetime
@@ -38,9 +47,9 @@ def site_url(path):
     return settings.ALERTS_SITE_URL.rstrip("/") + path
 
 
-def claim(model, pk, task_id, *, done_status):
-    """Lock row `pk` of `model` for this task; None when it is already done. Raises Busy while another
-    task's claim is fresh."""
+def claim(model, pk, task_id, *, done_status, status=None):
+    """Lock row `pk` of `model` for this task (and set `status`, if given); None when it is already done.
+    Raises Busy while another task's claim is fresh."""
     now = timezone.now()
     with transaction.atomic():
         row = model.objects.select_for_update().filter(pk=pk).first()
@@ -51,7 +60,11 @@ def claim(model, pk, task_id, *, done_status):
             raise Busy(f"{model.__name__} {pk} is being sent by task {row.claimed_by}")
         row.claimed_by, row.claimed_at = task_id or "", now
         row.attempts += 1
-        row.save(update_fields=["claimed_by", "claimed_at", "attempts"])
+        fields = ["claimed_by", "claimed_at", "attempts"]
+        if status:
+            row.status = status
+            fields.append("status")
+        row.save(update_fields=fields)
         return row
 
 
@@ -83,6 +96,11 @@ def message_groups(message):
     return list(groups.items())
 
 
+def message_id_header(message):
+    """The Message-ID of a Message's mail: the same at every attempt, so a resend is a recognisable duplicate."""
+    return f"<{message.kind}-{message.pk}@{settings.ALERTS_MAIL_DOMAIN}>"
+
+
 def build_email(message, connection=None):
     """The EmailMultiAlternatives of a Message: plain text and HTML, with the one-click unsubscribe headers."""
     groups = message_groups(message)
@@ -103,7 +121,6 @@ def build_email(message, connection=None):
         subject = f"Dailies: {prefix}{delivery.event.title}" if delivery else "Dailies"
     text = render_to_string("alerts/mail/message.txt", context)
     html = render_to_string("alerts/mail/message.html", context)
-    domain = settings.ALERTS_MAIL_DOMAIN
     email = EmailMultiAlternatives(
         subject=subject[:200],
         body=text,
@@ -111,7 +128,7 @@ def build_email(message, connection=None):
         to=[message.reader.email],
         connection=connection,
         headers={
-            "Message-ID": f"<{message.kind}-{message.pk}@{domain}>",
+            "Message-ID": message_id_header(message),
             # RFC 8058: a POST to this URL with List-Unsubscribe=One-Click unsubscribes, no sign-in.
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -124,19 +141,28 @@ def build_email(message, connection=None):
 
 def send_message(message_id, task_id):
     """Send one recorded Message. Returns False when it was sent already or has nothing left to send."""
-    message = claim(Message, message_id, task_id, done_status={Message.Status.SENT})
+    message = claim(Message, message_id, task_id, done_status={Message.Status.SENT}, status=Message.Status.SENDING)
     if message is None:
         return False
     if not message.deliveries.exists():  # every subscription in it was deleted meanwhile
         Message.objects.filter(pk=message_id).update(status=Message.Status.SENT, sent_at=timezone.now())
         return False
-    email = build_email(message, connection=get_connection(timeout=settings.EMAIL_TIMEOUT))
-    email.send()
+    connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    email = build_email(message, connection=connection)  # rendered before the server is kept waiting
+    connection.open()
+    try:
+        email.send()  # an open connection stays open: the row is marked sent before QUIT, not after
+        mark_message_sent(message)
+    finally:
+        connection.close()
+    return True
+
+
+def mark_message_sent(message):
     now = timezone.now()
     with transaction.atomic():
-        Message.objects.filter(pk=message_id).update(status=Message.Status.SENT, sent_at=now, last_error="")
+        Message.objects.filter(pk=message.pk).update(status=Message.Status.SENT, sent_at=now, last_error="")
         message.deliveries.update(status=Delivery.Status.SENT, sent_at=now)
-    return True
 
 
 def record_message_failure(message_id, error, *, final):

@@ -12,18 +12,21 @@ from tests.ingest.httpserver import wait_until
 
 
 class Inbox:
-    """aiosmtpd handler: every accepted message, parsed. `hold` makes the next DATA wait (a stuck send)."""
+    """aiosmtpd handler: every accepted message, parsed. `hold` makes the next DATA wait (a stuck send) and
+    then refuses it; `hold_after_taking` keeps the next message, then waits before answering 250 (a server
+    that took the mail while the sender died before hearing so)."""
 
     def __init__(self):
         self.messages = []
         self.hold = None  # a threading.Event: DATA waits for it, then refuses the message
+        self.hold_after_taking = None  # a threading.Event: DATA keeps the message, waits for it, then 250
         self.data_started = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+        import asyncio
+
         self.data_started.set()
         if self.hold is not None:
-            import asyncio
-
             hold, self.hold = self.hold, None
             while not hold.is_set():
                 await asyncio.sleep(0.05)
@@ -31,6 +34,10 @@ class Inbox:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         message.envelope_to = list(envelope.rcpt_tos)
         self.messages.append(message)
+        if self.hold_after_taking is not None:
+            hold, self.hold_after_taking = self.hold_after_taking, None
+            while not hold.is_set():
+                await asyncio.sleep(0.05)
         return "250 OK"
 
     def to(self, address):

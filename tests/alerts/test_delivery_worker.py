@@ -1,10 +1,12 @@
 """Publishing, mail and webhooks end to end: a real Celery worker on the real Redis, the test database, an
 SMTP server (aiosmtpd) and a webhook target on loopback. Each test has its own queue."""
 
+import datetime
 import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import threading
 
@@ -13,6 +15,7 @@ from django.urls import reverse
 
 from alerts import accounts, tasks
 from alerts.models import Delivery, Message, WebhookAttempt
+from alerts.sending import message_id_header
 from config.celery import app
 from events.models import Event
 from tests import factories
@@ -171,7 +174,8 @@ def test_a_worker_killed_mid_send_delivers_the_mail_once_after_restart(workers, 
         assert inbox.data_started.wait(WORK_TIMEOUT)
         os.killpg(doomed.pid, signal.SIGKILL)
         doomed.wait(timeout=10)
-        assert Message.objects.get().status == Message.Status.PENDING and inbox.messages == []
+        # Recorded as being sent before the SMTP conversation began.
+        assert Message.objects.get().status == Message.Status.SENDING and inbox.messages == []
     finally:
         release.set()
     workers(TEST_VISIBILITY_TIMEOUT=2)  # Redis hands the unacknowledged send to the new worker
@@ -204,3 +208,97 @@ def test_a_webhook_that_keeps_failing_is_retried_with_growing_delays_and_shown_a
     page = client.get(reverse("alerts:manage")).content.decode()
     assert "Hooked" in page and "1 failing" in page and "Failed: The webhook answered 503." in page
     assert subscription.deliveries.get(channel="webhook").attempts == 3
+
+
+def test_a_mail_the_server_took_before_the_worker_died_is_resent_with_the_same_message_id(
+    workers, queue, smtp_server
+):
+    """The residual double-send window (alerts.sending): the server has the mail, we never heard its 250.
+    The resend cannot be avoided over SMTP; it carries the first one's Message-ID, so it is a known duplicate."""
+    disney = factories.OrganisationFactory(name="The Walt Disney Company")
+    SubscriptionFactory(reader=ReaderFactory(email="twice@example.org"), organisation_ids=[disney.pk])
+    inbox = smtp_server.inbox
+    release = threading.Event()
+    inbox.hold_after_taking = release
+    doomed = workers()
+    try:
+        publish(factories.EventFactory(status=Event.Status.DRAFT, organisations=[disney]))
+        assert wait_until(lambda: len(inbox.messages) == 1, WORK_TIMEOUT)
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=10)
+        message = Message.objects.get()
+        assert message.status == Message.Status.SENDING and message.attempts == 1
+    finally:
+        release.set()
+    workers(TEST_VISIBILITY_TIMEOUT=2)
+    assert wait_until(lambda: Message.objects.filter(status="sent").exists(), WORK_TIMEOUT)
+    first, second = inbox.to("twice@example.org")
+    assert first["Message-ID"] == second["Message-ID"] == message_id_header(message)
+    assert Message.objects.get().attempts == 2
+
+
+def sweep(worker):
+    """Run the sweeper on `worker` and return what it re-queued (results are not stored: read from its log)."""
+    task_id = tasks.sweep_unsent.delay().id
+    line = re.compile(rf"alerts\.tasks\.sweep_unsent\[{task_id}\] succeeded in [^:]+: (\d+)")
+    assert wait_until(lambda: line.search(worker.log()), WORK_TIMEOUT), worker.log()[-2000:]
+    return int(line.search(worker.log()).group(1))
+
+
+def _forget_unacknowledged(queue):
+    """Drop from Redis what a killed worker had taken from `queue` and not acknowledged: the broker lost it
+    (a failover, a flush), so only the sweeper can still find the send."""
+    with app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        for tag, payload in client.hgetall("unacked").items():
+            if json.loads(payload)[2] == queue:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+
+
+def _age_claims(minutes):
+    """Move every claim and creation `minutes` into the past, as the sweeper finds them after that long."""
+    shift = datetime.timedelta(minutes=minutes)
+    for model in (Message, Delivery):
+        for row in model.objects.all():
+            model.objects.filter(pk=row.pk).update(
+                created_at=row.created_at - shift, claimed_at=row.claimed_at and row.claimed_at - shift
+            )
+
+
+def test_the_sweeper_resends_once_what_a_killed_worker_left_claimed_and_the_broker_lost(
+    workers, queue, smtp_server, webhook_server
+):
+    disney = factories.OrganisationFactory(name="The Walt Disney Company")
+    SubscriptionFactory(reader=ReaderFactory(email="swept@example.org"), organisation_ids=[disney.pk])
+    inbox = smtp_server.inbox
+    release = threading.Event()
+    inbox.hold = release
+    doomed = workers()
+    try:
+        publish(factories.EventFactory(status=Event.Status.DRAFT, organisations=[disney]))
+        assert inbox.data_started.wait(WORK_TIMEOUT)
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=10)
+    finally:
+        release.set()
+    _forget_unacknowledged(queue)
+    # A webhook delivery left pending by a task that was never run, beside the mail left mid-send.
+    hooked = SubscriptionFactory(reader=ReaderFactory(), mode="off", webhook_url=webhook_server.url("/swept"))
+    event = factories.EventFactory(status=Event.Status.DRAFT)  # a draft: the row alone says what to send
+    webhook = Delivery.objects.create(subscription=hooked, event=event, channel="webhook")
+    message = Message.objects.get()
+    assert message.status == Message.Status.SENDING and message.claimed_by
+
+    worker = workers()
+    assert sweep(worker) == 0  # fresh claims are left alone
+    _age_claims(20)  # past the sweeper's 15 minutes and the claim's 10-minute lease
+    assert sweep(worker) == 2
+    sent_once = wait_until(lambda: settled(queue) and finished(worker, "send_message") == 1, WORK_TIMEOUT)
+    assert sent_once, worker.log()[-3000:]
+    assert sweep(worker) == 0  # nothing is left to sweep
+    assert wait_until(lambda: settled(queue), WORK_TIMEOUT)
+    assert len(inbox.to("swept@example.org")) == 1 and len(webhook_server.to("/swept")) == 1
+    message.refresh_from_db()
+    webhook.refresh_from_db()
+    assert (message.status, message.attempts) == ("sent", 2) and (webhook.status, webhook.attempts) == ("sent", 1)

@@ -1,11 +1,13 @@
-"""Which subscriptions an event matches: the timeline's filters, kind and role scopes, subsidiaries."""
+"""Which subscriptions an event matches: the timeline's filters, kind and role scopes, subsidiaries; the
+rules in Python (alerts.matching) and in SQL (alerts.recording) agree on every case, hand-made or random."""
 
 import datetime
 
 import pytest
 
-from alerts.matching import matching_subscriptions
+from alerts.matching import EventFacts, matching_subscriptions, parents_of
 from alerts.models import SubscriptionKey
+from alerts.recording import matched_ids
 from tests import factories
 from tests.alerts.factories import ReaderFactory, SubscriptionFactory
 
@@ -23,7 +25,10 @@ def lucasfilm(disney):
 
 
 def matched(event):
-    return {s.name for s in matching_subscriptions(event.pk)}
+    """The names of the subscriptions `event` matches, after checking that SQL matches the same ones."""
+    in_python = matching_subscriptions(event.pk)
+    assert matched_ids(EventFacts.load(event.pk), parents_of()) == sorted(s.id for s in in_python)
+    return {s.name for s in in_python}
 
 
 def test_a_subscription_to_a_parent_matches_events_of_its_subsidiaries_unless_exact(disney, lucasfilm):
@@ -135,3 +140,48 @@ def test_each_subscription_is_indexed_under_one_kind_of_key(disney, openai):
     cases["any"].save()
     keys = SubscriptionKey.objects.filter(subscription=cases["any"]).values_list("key", flat=True)
     assert list(keys) == ["kind:deal"]
+
+
+def test_sql_and_python_matching_agree_on_random_subscriptions_and_events():
+    """Every condition and its combinations, drawn at random over a small world: one disagreement fails."""
+    import random
+
+    from alerts.matching import _facts_row, _facts_row_prefetched
+    from events.models import EventPerson
+
+    rng = random.Random(1207)
+    organisations = []
+    for i in range(12):
+        parent = rng.choice([None, None, *organisations]) if organisations else None
+        organisations.append(factories.OrganisationFactory(name=f"Org {i}", parent=parent))
+    people = [factories.PersonFactory(name=f"Person {i}") for i in range(4)]
+    lawsuits = [factories.LawsuitFactory() for _ in range(2)]
+    words = ["sora", "likeness", "voice", "dubbing", "midjourney", "guild", "replica", "vote"]
+    kinds, roles = ["deal", "ruling", "lawsuit_filed", "ratification"], ["subject", "plaintiff", "defendant"]
+    for n in range(160):
+        SubscriptionFactory(
+            name=f"random {n}",
+            organisation_ids=[o.pk for o in rng.sample(organisations, rng.choice((0, 0, 1, 1, 2)))],
+            include_subsidiaries=rng.random() < 0.6,
+            person=rng.choice([None, None, None, *people]),
+            lawsuit=rng.choice([None, None, None, None, *lawsuits]),
+            kinds=rng.sample(kinds, rng.choice((0, 0, 1, 2))),
+            roles=rng.sample(roles, rng.choice((0, 0, 0, 1))),
+            q_words=[w[: rng.choice((3, 5, 20))] for w in rng.sample(words, rng.choice((0, 0, 0, 1, 2)))],
+            date_from=rng.choice([None, None, datetime.date(2024, 1, 20)]),
+        )
+    total = 0
+    for _ in range(30):
+        event = factories.EventFactory(
+            kind=rng.choice(kinds), title=" ".join(rng.sample(words, 2)), summary=rng.choice(words),
+            lawsuit=rng.choice([None, *lawsuits]),
+            organisations=[(o, rng.choice(roles)) for o in rng.sample(organisations, rng.choice((0, 1, 2, 3)))],
+        )
+        for person in rng.sample(people, rng.choice((0, 1, 2))):
+            EventPerson.objects.create(event=event, person=person, role=rng.choice(roles))
+        fast, slow = _facts_row(event.pk), _facts_row_prefetched(event.pk)
+        for name in ("organisation_facts", "person_facts"):
+            assert sorted(fast.pop(name), key=str) == sorted(slow.pop(name), key=str)
+        assert fast == slow
+        total += len(matched(event))  # asserts that SQL and Python agree
+    assert total > 30  # the draw matched plenty: the agreement is not an empty one
