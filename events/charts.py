@@ -13,13 +13,13 @@ import datetime
 import hashlib
 
 from django.core.cache import cache
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
 from . import aggregates
 from .aggregates import MAX_COUNTED
 from .aggregates import count_by_month as monthly_counts  # noqa: F401  (the direct count, by its old name)
+from .cards import escape
 from .dates import in_window
 from .models import Event
 from .queries import aggregate_cache_key
@@ -78,7 +78,7 @@ def _nice_ceiling(value):
 def build_chart(counts, *, subject="", cut=False):
     """The chart's geometry and text alternative from {(month, kind): count}; None when there is nothing."""
     # A date outside the window (stored before it was enforced) would stretch the axis over millennia.
-    months_in_window = {month for month, _ in counts if in_window(month)}
+    months_in_window = {month for month in {month for month, _ in counts} if in_window(month)}
     counts = {(month, kind): n for (month, kind), n in counts.items() if month in months_in_window}
     if not counts:
         return None
