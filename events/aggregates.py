@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import Count, Max
 from django.db.models.functions import TruncMonth
 
-from .models import Organisation
+from .models import Event, Organisation
 from .queries import aggregate_cache_key, filtered_events, organisation_tree, search_words, with_subsidiaries
 
 # A chart (or summary) over more matching events than this counts the newest this many: a bounded query.
@@ -208,31 +208,97 @@ def _from_tables(scope, scope_id, filters):
     return counts
 
 
+# A search's bounded count first walks the newest events down the timeline index, at most about this many
+# (whole months of them), and falls back to the search index only for what it did not find there.
+SEARCH_WALK = 20_000
+SEARCH_SAMPLE = 400  # the newest events in which a search's words are looked for first, to tell common from rare
+SEARCH_COMMON = 20  # common: in one of these many events or more (the walk then finds 1,000 within ~20,000)
+
+
 def _bounded(filters):
-    """Counts of the newest MAX_COUNTED matching events, in one query that stops there; cached (under the
-    filters' counts or pages version) so the chart and the summary of one page share it."""
+    """Counts of the newest MAX_COUNTED matching events, in one query that stops there (two for a search:
+    see _walk_cutoff); cached (under the filters' counts or pages version) so the chart and the summary of
+    one page share it."""
     key = aggregate_cache_key("events:bounded-counts", filters)
     found = cache.get(key)
     if isinstance(found, MonthlyCounts):
         return found
-    newest = filtered_events(filters).values_list("date", "kind", "updated_at")[: MAX_COUNTED + 1]
-    sql, params = newest.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT date_trunc('month', day)::date, kind, count(*) FILTER (WHERE rank <= %s), max(rank),"
-            " max(changed) FILTER (WHERE rank <= %s)"
-            " FROM (SELECT day, kind, changed, row_number() OVER () AS rank"
-            f" FROM ({sql}) AS page (day, kind, changed)) AS ranked GROUP BY 1, 2",
-            [MAX_COUNTED, MAX_COUNTED, *params],
-        )
-        rows = cursor.fetchall()
-    found = MonthlyCounts(
-        {(_as_date(month), kind): n for month, kind, n, *_ in rows if n},
-        cut=any(rank > MAX_COUNTED for _, _, _, rank, _ in rows),
-        latest=max((changed for *_, changed in rows if changed), default=None),
-    )
+    cutoff = _walk_cutoff(filters)
+    if cutoff is None:
+        counts, fetched, latest = _newest_counts(filters, MAX_COUNTED)
+        found = MonthlyCounts(counts, cut=fetched > MAX_COUNTED, latest=latest)
+    else:
+        # A word in one event of ten: the search index's plan fetches and sorts every match (120,000 at a
+        # million events) to keep 1,000, where walking the newest events finds them among ~10,000. A rare
+        # word is the other way round, so the walk stops at the cutoff and the index finds the older ones.
+        recent, fetched, latest = _newest_counts(dataclasses.replace(filters, date_from=cutoff), MAX_COUNTED,
+                                                 walk=True)
+        found = MonthlyCounts(recent, cut=fetched > MAX_COUNTED, latest=latest)
+        if fetched <= MAX_COUNTED:  # all the recent matches fit: the rest come from older months
+            older = dataclasses.replace(filters, date_to=cutoff - datetime.timedelta(days=1))
+            keep = MAX_COUNTED - fetched
+            counts, more, older_latest = _newest_counts(older, keep)
+            for month_kind, n in counts.items():
+                recent[month_kind] = recent.get(month_kind, 0) + n
+            stamps = [stamp for stamp in (latest, older_latest) if stamp]
+            found = MonthlyCounts(recent, cut=more > keep, latest=max(stamps, default=None))
     cache.set(key, found, 6 * 3600)
     return found
+
+
+def _walk_cutoff(filters):
+    """For a search with no dates whose words are common (in one of the newest SEARCH_SAMPLE events in 20 or
+    more): the first day of the month from which on the newest SEARCH_WALK published events lie, read from the
+    kept monthly counts. None where the search index alone is the better plan: a rare word's matches are few,
+    and walking events past it costs a check of each event's search document (~5-20 us)."""
+    if not (filters.q and not filters.date_from and not filters.date_to and has_count_tables()):
+        return None
+    from .search import search_condition
+
+    recent = Event.objects.published().order_by("-date", "-id").values("id")[:SEARCH_SAMPLE]
+    matches = Event.objects.filter(pk__in=recent).filter(
+        search_condition(filters.q, terms=filters.search_terms or None)
+    ).count()
+    if matches * SEARCH_COMMON < SEARCH_SAMPLE:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT month FROM (SELECT month, sum(total) OVER (ORDER BY month DESC) AS running FROM"
+            " (SELECT month, sum(n) AS total FROM events_monthly_count WHERE scope = 'a' AND scope_id = 0"
+            " GROUP BY month) AS months) AS newest WHERE running >= %s ORDER BY month DESC LIMIT 1",
+            [SEARCH_WALK],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _newest_counts(filters, keep, *, walk=False):
+    """({(month, kind): n} of the newest `keep` (0 or more) matching events, how many matched up to keep + 1, the newest
+    updated_at among those counted), in one query. `walk`: read the events down the timeline's keyset index
+    (bitmap scans, sequential scans and sorts off for this query), which stops once it has found keep + 1."""
+    newest = filtered_events(filters).values_list("date", "kind", "updated_at")[: keep + 1]
+    sql, params = newest.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if walk:
+            # Only the keyset index walk stops early; the planner, misjudging how many events a word matches,
+            # would rather fetch every match and sort them.
+            cursor.execute("SET enable_bitmapscan = off; SET enable_seqscan = off; SET enable_sort = off")
+        try:
+            cursor.execute(
+                "SELECT date_trunc('month', day)::date, kind, count(*) FILTER (WHERE rank <= %s), max(rank),"
+                " max(changed) FILTER (WHERE rank <= %s)"
+                " FROM (SELECT day, kind, changed, row_number() OVER () AS rank"
+                f" FROM ({sql}) AS page (day, kind, changed)) AS ranked GROUP BY 1, 2",
+                [keep, keep, *params],
+            )
+            rows = cursor.fetchall()
+        finally:
+            if walk:
+                cursor.execute("RESET enable_bitmapscan; RESET enable_seqscan; RESET enable_sort")
+    counts = {(_as_date(month), kind): n for month, kind, n, *_ in rows if n}
+    fetched = max((rank for _, _, _, rank, _ in rows), default=0)
+    latest = max((changed for *_, changed in rows if changed), default=None)
+    return counts, fetched, latest
 
 
 def monthly_counts(filters):

@@ -21,6 +21,7 @@ from events.queries import (
     _co_occurring_organisations,
     filtered_events,
     forget_organisation_tree,
+    resolve_filters,
     with_subsidiaries,
 )
 from tests.factories import EventFactory, LawsuitFactory, OrganisationFactory, PersonFactory, UnionAgreementFactory
@@ -306,3 +307,28 @@ def test_lawsuit_parties_follow_roles_links_publication_and_the_suit(studio_fami
     assert_counts_exact()
     event.delete()
     assert kept_counts() == ([], [])
+
+
+@pytest.mark.parametrize("recent_strikes", [5, 2, 0], ids=["enough recent", "few recent", "none recent"])
+def test_a_search_walks_the_newest_months_first_and_counts_exactly_the_newest_matches(monkeypatch, recent_strikes):
+    # Older months hold strikes and other news; the newest month (past the walk's cutoff) holds
+    # `recent_strikes` strikes among other news.
+    for month in range(1, 7):
+        EventFactory(title=f"Strike in month {month}", date=datetime.date(2023, month, 3))
+        EventFactory(title=f"Other news {month}", date=datetime.date(2023, month, 4), kind="ruling")
+    for n in range(6):
+        EventFactory(title=f"Strike recent {n}" if n < recent_strikes else f"Recent other {n}",
+                     date=datetime.date(2024, 2, 1 + n))
+    monkeypatch.setattr(aggregates, "MAX_COUNTED", 4)
+    monkeypatch.setattr(aggregates, "SEARCH_WALK", 6)  # the newest month alone
+    monkeypatch.setattr(aggregates, "SEARCH_SAMPLE", 10)  # common: in 2 of the newest 10 events or more
+    monkeypatch.setattr(aggregates, "SEARCH_COMMON", 5)
+    filters = resolve_filters({"q": "strike"})
+    assert aggregates._walk_cutoff(filters) == datetime.date(2024, 2, 1)
+    assert aggregates._walk_cutoff(resolve_filters({"q": "zebra"})) is None  # rare: the search index alone
+    newest = list(filtered_events(filters)[:4])
+    found = aggregates.monthly_counts(filters)
+    assert found.cut  # 6 + recent_strikes matches, 4 counted
+    assert found.counts == aggregates.count_by_month(Event.objects.filter(pk__in=[e.pk for e in newest]))
+    assert found.latest == max(e.updated_at for e in newest)
+    assert aggregates.summary(filters) == {"count": 4, "latest": found.latest, "cut": True}
