@@ -80,11 +80,23 @@ def empty_cache():
     redis.Redis.from_url(settings.CACHES["default"]["LOCATION"]).flushdb()
 
 
-def cold_request(client, path, htmx):
+FRESH = iter(range(1, 10**7))
+
+
+def cold_request(client, path, htmx, fresh=False):
+    """One request with the cache emptied first; `fresh`: with the cache as it is, but a filter never asked
+    for before (bench/web.py's "page not cached": a far end date, a new day each time)."""
+    import datetime
+
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    empty_cache()
+    if fresh:  # as bench/web.py's "page not cached": dates far outside the events', new ones each time
+        start = datetime.date(1900, 1, 1) + datetime.timedelta(days=next(FRESH) % 40_000)
+        end = datetime.date(2030, 1, 1) + datetime.timedelta(days=int(time.time() // 60) % 25_000)
+        path += ("&" if "?" in path else "?") + f"date_from={start}&date_to={end}"
+    else:
+        empty_cache()
     headers = {"HX-Request": "true"} if htmx else {}
     with CaptureQueriesContext(connection) as captured:
         started, cpu = time.perf_counter(), time.process_time()
@@ -102,6 +114,7 @@ def main():
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", default="")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--fresh", action="store_true", help="keep the cache; a new filter each request instead")
     args = parser.parse_args()
     setup()
     from django.db import connection
@@ -113,7 +126,8 @@ def main():
         if args.only and args.only not in label:
             continue
         cold_request(client, path, htmx)  # connections, templates, imports
-        runs = [cold_request(client, path, htmx) for _ in range(args.repeat)]
+        cold_request(client, path, htmx, args.fresh)  # cards and counts cached for --fresh
+        runs = [cold_request(client, path, htmx, args.fresh) for _ in range(args.repeat)]
         walls = [wall for wall, _, _ in runs]
         cpus = [cpu for _, cpu, _ in runs]
         sql = [sum(t for t, _ in queries) for _, _, queries in runs]

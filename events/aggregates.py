@@ -23,7 +23,14 @@ from django.db.models import Count, Max
 from django.db.models.functions import TruncMonth
 
 from .models import Event, Organisation
-from .queries import aggregate_cache_key, filtered_events, organisation_tree, search_words, with_subsidiaries
+from .queries import (
+    Filters,
+    aggregate_cache_key,
+    filtered_events,
+    organisation_tree,
+    search_words,
+    with_subsidiaries,
+)
 
 # A chart (or summary) over more matching events than this counts the newest this many: a bounded query.
 # Each row costs ~5-45 us (a text search rechecks each event's document), so this stays small.
@@ -232,7 +239,7 @@ def _bounded(filters):
         # million events) to keep 1,000, where walking the newest events finds them among ~10,000. A rare
         # word is the other way round, so the walk stops at the cutoff and the index finds the older ones.
         recent, fetched, latest = _newest_counts(dataclasses.replace(filters, date_from=cutoff), MAX_COUNTED,
-                                                 walk=True)
+                                                 walk=True)  # the older part keeps the filters' own date_from
         found = MonthlyCounts(recent, cut=fetched > MAX_COUNTED, latest=latest)
         if fetched <= MAX_COUNTED:  # all the recent matches fit: the rest come from older months
             older = dataclasses.replace(filters, date_to=cutoff - datetime.timedelta(days=1))
@@ -247,29 +254,37 @@ def _bounded(filters):
 
 
 def _walk_cutoff(filters):
-    """For a search with no dates whose words are common (in one of the newest SEARCH_SAMPLE events in 20 or
-    more): the first day of the month from which on the newest SEARCH_WALK published events lie, read from the
-    kept monthly counts. None where the search index alone is the better plan: a rare word's matches are few,
-    and walking events past it costs a check of each event's search document (~5-20 us)."""
-    if not (filters.q and not filters.date_from and not filters.date_to and has_count_tables()):
+    """For a search whose words are common (in one of the newest SEARCH_SAMPLE events of its dates in
+    SEARCH_COMMON or more): the first day of the month from which on the newest SEARCH_WALK published events
+    of its dates lie, read from the kept monthly counts. None where the search index alone is the better
+    plan: a rare word's matches are few, and walking events past it costs a check of each event's search
+    document (~5-20 us)."""
+    if not (filters.q and has_count_tables()):
         return None
     from .search import search_condition
 
-    recent = Event.objects.published().order_by("-date", "-id").values("id")[:SEARCH_SAMPLE]
+    dated = Filters(date_from=filters.date_from, date_to=filters.date_to)
+    recent = filtered_events(dated).values("id")[:SEARCH_SAMPLE]
     matches = Event.objects.filter(pk__in=recent).filter(
         search_condition(filters.q, terms=filters.search_terms or None)
     ).count()
     if matches * SEARCH_COMMON < SEARCH_SAMPLE:
         return None
+    months, params = "", [SEARCH_WALK]
+    if filters.date_to:
+        months += " AND month <= %s"
+        params.insert(0, filters.date_to)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT month FROM (SELECT month, sum(total) OVER (ORDER BY month DESC) AS running FROM"
             " (SELECT month, sum(n) AS total FROM events_monthly_count WHERE scope = 'a' AND scope_id = 0"
-            " GROUP BY month) AS months) AS newest WHERE running >= %s ORDER BY month DESC LIMIT 1",
-            [SEARCH_WALK],
+            f"{months} GROUP BY month) AS months) AS newest WHERE running >= %s ORDER BY month DESC LIMIT 1",
+            params,
         )
         row = cursor.fetchone()
-    return row[0] if row else None
+    if row is None or (filters.date_from and row[0] <= filters.date_from):
+        return None  # the dates hold fewer events than a walk: the search index reads them all anyway
+    return row[0]
 
 
 def _newest_counts(filters, keep, *, walk=False):

@@ -332,3 +332,8 @@ def test_a_search_walks_the_newest_months_first_and_counts_exactly_the_newest_ma
     assert found.counts == aggregates.count_by_month(Event.objects.filter(pk__in=[e.pk for e in newest]))
     assert found.latest == max(e.updated_at for e in newest)
     assert aggregates.summary(filters) == {"count": 4, "latest": found.latest, "cut": True}
+    # Dates far around the events (bench/web.py's "page not cached") walk the same months.
+    far = {"date_from": datetime.date(1990, 1, 5), "date_to": datetime.date(2030, 3, 3)}
+    dated = resolve_filters({"q": "strike", **far})
+    assert aggregates._walk_cutoff(dated) == datetime.date(2024, 2, 1)
+    assert aggregates.monthly_counts(dated).counts == found.counts
