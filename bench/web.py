@@ -11,8 +11,12 @@ whole cache emptied just before it (FLUSHDB on the cache's Redis database: pages
 versions all gone), and "after publish", each request right after one more event was published (through
 the ORM, so signals move the versions and triggers the counts; the events go back to draft at the end).
 The database floor is the timeline query alone through psycopg.
-`--cold N` / `--published N` set the samples of the two extra columns. `--record` writes the table, with
-date and machine, into the "Web" section of docs/benchmarks.md.
+`--cold N` / `--published N` set the samples of the two extra columns. After the endpoints, the chart
+(with the results summary) and the "often together with" list of nine filters are timed in-process, each
+right after one more publication (`--aggregates N` samples each, 0 to skip). `--record` writes the table,
+with date, machine and load average, into the "Web" section of docs/benchmarks.md, with the previous
+run's p95 beside each row (its whole section moves to "Web, the run before") and issue 14's targets
+marked met or missed from this run's figures.
 """
 
 import argparse
