@@ -188,9 +188,9 @@ def attach_cards(events, version=None):
 
 def popular_organisation_options(exclude=()):
     """The most covered organisations as <option>s, by name, leaving out `exclude` (slugs shown as chosen)."""
-    from .queries import organisation_coverage
+    from .queries import most_covered_organisations
 
-    rows = organisation_coverage(max_age=300)["most_covered"]
+    rows = most_covered_organisations(max_age=300)
     organisations = [(slug, name) for slug, name in rows if slug not in exclude]
     html = render_to_string("events/_org_options.html", {"organisations": organisations})
     return mark_safe(html)  # noqa: S308  (our own template, autoescaped)

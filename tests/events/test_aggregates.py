@@ -337,3 +337,15 @@ def test_a_search_walks_the_newest_months_first_and_counts_exactly_the_newest_ma
     dated = resolve_filters({"q": "strike", **far})
     assert aggregates._walk_cutoff(dated) == datetime.date(2024, 2, 1)
     assert aggregates.monthly_counts(dated).counts == found.counts
+
+
+def test_the_most_covered_organisations_read_from_kept_rows_are_those_counted_from_every_organisation(monkeypatch):
+    from events import queries
+
+    organisations = [OrganisationFactory(name=name) for name in ("beta", "Alpha", "gamma", "Delta", "alpha")]
+    for i, organisation in enumerate(organisations):
+        for _ in range(1 + i % 2):  # ties: 1, 2, 1, 2, 1 events
+            EventFactory(organisations=[organisation])
+    monkeypatch.setattr(queries, "MOST_COVERED", 3)
+    assert queries.most_covered_organisations(max_age=0) == queries.organisation_coverage(max_age=0)["most_covered"]
+    assert len(queries.most_covered_organisations(max_age=0)) == 3
