@@ -408,10 +408,22 @@ def lawsuit_list(request):
     return render(request, "events/lawsuit_list.html", {"lawsuits": lawsuits})
 
 
+def _docket_search_url(lawsuit):
+    """A search of CourtListener (which covers the U.S. courts) for the docket number, when the suit has no
+    CourtListener docket of its own yet: the reader still gets one click from the page to the filings."""
+    if lawsuit.courtlistener_url or not lawsuit.docket_number or not lawsuit.court.startswith("U.S."):
+        return ""
+    return "https://www.courtlistener.com/?" + urlencode({"type": "r", "q": f'"{lawsuit.docket_number}"'})
+
+
 @require_GET
 def lawsuit_detail(request, slug):
     lawsuit = get_object_or_404(Lawsuit, slug=slug)
-    context = {"lawsuit": lawsuit, "parties": lawsuit_parties(lawsuit)}
+    context = {
+        "lawsuit": lawsuit,
+        "parties": lawsuit_parties(lawsuit),
+        "docket_search_url": _docket_search_url(lawsuit),
+    }
     return _entity_page(
         request, "events/lawsuit_detail.html", context, Filters(lawsuit=lawsuit), lawsuit.case_name,
         lawsuit=lawsuit.slug,

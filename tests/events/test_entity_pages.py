@@ -137,3 +137,39 @@ def test_lawsuit_parties_include_those_its_events_name(client):
     assert "NBCUniversal" in html[html.index('class="facts"'):html.index("</dl>")]
     listing = client.get("/lawsuits/").content.decode()
     assert "NBCUniversal (plaintiff)" in listing
+
+
+def test_a_lawsuit_page_shows_its_judge_its_status_as_of_a_date_and_links_its_docket(client, openai):
+    lawsuit = LawsuitFactory(
+        case_name="Writers v. OpenAI", court="U.S. District Court, Southern District of New York",
+        docket_number="1:24-cv-00001", courtlistener_docket_id=123456, judge="Jane Q. Example", status="pending",
+        status_on=datetime.date(2025, 3, 4),
+    )
+    html = client.get(lawsuit.get_absolute_url()).content.decode()
+    assert "<dt>Judge</dt><dd>Jane Q. Example</dd>" in html
+    assert 'Pending</span> <span class="as-of">as of <time datetime="2025-03-04">4 March 2025</time>' in html
+    assert '<a href="https://www.courtlistener.com/docket/123456/" rel="external">1:24-cv-00001</a>' in html
+    assert "<dd>U.S. District Court, Southern District of New York</dd>" in html
+
+
+def test_a_us_lawsuit_without_a_courtlistener_docket_links_a_search_for_its_number(client):
+    lawsuit = LawsuitFactory(
+        case_name="Actors v. Voices Inc", court="U.S. District Court, Central District of California",
+        docket_number="2:25-cv-00002",
+    )
+    html = client.get(lawsuit.get_absolute_url()).content.decode()
+    assert ('<a href="https://www.courtlistener.com/?type=r&amp;q=%222%3A25-cv-00002%22" rel="external">'
+            "search CourtListener</a>") in html
+    abroad = LawsuitFactory(case_name="Studio v. Model Ltd", court="High Court of England and Wales",
+                            docket_number="IL-2025-000001")
+    assert "search CourtListener" not in client.get(abroad.get_absolute_url()).content.decode()
+
+
+def test_a_lawsuit_with_events_in_one_month_only_draws_no_chart(client):
+    lawsuit = LawsuitFactory(case_name="One month v. Chart")
+    for day in (3, 17):
+        EventFactory(lawsuit=lawsuit, kind="lawsuit_filed", date=datetime.date(2024, 5, day))
+    html = client.get(lawsuit.get_absolute_url()).content.decode()
+    assert '<figure class="chart">' not in html and html.count('<article class="event') == 2
+    EventFactory(lawsuit=lawsuit, kind="ruling", date=datetime.date(2024, 9, 1))
+    assert '<figure class="chart">' in client.get(lawsuit.get_absolute_url()).content.decode()
