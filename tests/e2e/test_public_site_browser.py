@@ -1,7 +1,7 @@
 """The public site as a journalist meets it at 1280 and 390 px, with JavaScript on and off: axe finds no
-serious or critical problem on the timeline, the four entity pages and an event page; the phone's filter
-form leaves the results in the first screen; Filter moves focus to the results. Screenshots of every page
-at both widths go to test-artifacts/screenshots/ (not committed)."""
+serious or critical problem on the timeline, the four entity pages, an event page, /about/ and the 404;
+the phone's filter form leaves the results in the first screen; Filter moves focus to the results.
+Screenshots of every page at both widths go to test-artifacts/screenshots/ (not committed)."""
 
 import re
 
@@ -21,17 +21,23 @@ def page_urls(timeline):
         "lawsuit": timeline.lawsuit.get_absolute_url(),
         "agreement": timeline.agreement.get_absolute_url(),
         "event": timeline.event_url,
+        "about": "/about/",
+        "not-found": "/no-such-page/",
     }
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-@pytest.mark.parametrize("which", ["timeline", "organisation", "person", "lawsuit", "agreement", "event"])
+@pytest.mark.parametrize(
+    "which", ["timeline", "organisation", "person", "lawsuit", "agreement", "event", "about", "not-found"]
+)
 def test_axe_finds_nothing_serious_at_desktop_and_phone_widths(new_page, timeline, which, javascript):
     url = page_urls(timeline)[which]
     # axe is injected by evaluating its source; our Content-Security-Policy rightly forbids that for pages.
     # axe needs JavaScript itself, so "off" means the page's own scripts are served empty: what a reader
     # without JavaScript gets (the plain select, no type-ahead), which axe can still inspect.
     page = new_page(bypass_csp=True, viewport=DESKTOP)
+    if which == "not-found":
+        page.problems.expect_status(404)  # the styled 404 is the page under test
     if not javascript:
         page.route(re.compile(r".*\.js(\?.*)?$"), lambda route: route.fulfill(
             status=200, content_type="application/javascript", body="",
