@@ -158,13 +158,15 @@ def _words_of_names(rows):
 def _event_words(word):
     """Words of the published events' titles and summaries that may be one edit from `word`.
 
-    On PostgreSQL from the kept table of those words (migration 0015): pg_trgm's `%` on its trigram index
+    On PostgreSQL from the kept table of those words (migrations 0015 and 0017): pg_trgm's `%` on its trigram index
     (any alphabet), and the word's one-edit variants on its primary key (short words, where one letter
     changes most of the trigrams: "deel" and "deal" share two of eight). Elsewhere the events' own words.
     """
     if connection.vendor == "postgresql":
         sql = (
-            "(SELECT word FROM events_searchword WHERE word %% %s LIMIT %s)"
+            # lower(word): the trigram index is on that expression, so `word = ANY` keeps to the primary
+            # key (migration 0017).
+            "(SELECT word FROM events_searchword WHERE lower(word) %% %s LIMIT %s)"
             " UNION (SELECT word FROM events_searchword WHERE word = ANY(%s))"
         )
         with connection.cursor() as cursor:
