@@ -3,9 +3,12 @@ published deal as a proposed source) and five reports of our own, each published
 a suggested duplicate; a proposed source accepted; a candidate name added to the registry. After each
 step the public site is checked as a reader sees it.
 
-The walk counts page loads and clicks per draft and prints them (and writes them to
-test-artifacts/review-walk.txt); a draft that is right as proposed takes one click and one page load
-(Publish, which opens the next draft). axe checks the admin pages at 1280 and 1024 px.
+The walk counts page loads and clicks per decision and prints them (and writes them to
+test-artifacts/review-walk.txt), opening a list from the admin home counted apart: a draft that is right as
+proposed takes one click and one page load (Publish, which opens the next draft), as do a reject and an
+accepted proposed source (Accept opens the next one); a merge into a suggested duplicate takes two (the
+confirmation that names it, then Merge); a candidate name two (the prefilled form, then Save, which comes
+back to the list). axe checks every admin page the review touches at 1280 and 1024 px.
 """
 
 import datetime
@@ -270,6 +273,16 @@ def test_the_review_pages_pass_axe_and_fit_the_screen(new_page, morning, viewpor
     ]
     if proposal is not None:
         urls.append(f"/admin/events/proposedsource/{proposal.pk}/change/")
+    deal = morning[0]
+    urls += [
+        f"/admin/events/event/{deal.pk}/history/",  # the walk changed its sources: a history with diffs
+        f"/admin/ingest/draftevent/{draft.pk}/history/",
+        "/admin/events/event/?proposals=waiting",
+        "/admin/events/organisation/add/?name=Quillfeather+Studios&kind=studio&description=Named+in+an+article"
+        f"&return_to=/admin/ingest/draftevent/{draft.pk}/change/",
+        "/admin/events/organisationmerge/",
+        "/admin/ingest/draftevent/?date_precision__exact=unknown",
+    ]
     for url in urls:
         page.goto(url)
         violations = run_axe(page)
