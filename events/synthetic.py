@@ -301,9 +301,13 @@ def _statuses(rng):
     return "published" if roll < 0.92 else ("draft" if roll < 0.98 else "rejected")
 
 
-# Row-by-row search triggers that a bulk load switches off and replaces by one pass (PostgreSQL).
-SEARCH_TRIGGERS = (
-    ("events_event", "events_event_search_vector_insert"),
+# Triggers that a bulk load on PostgreSQL switches off for its transaction. Each batch writes its links
+# and sources before its events (the foreign keys are checked at commit), so the events' own BEFORE INSERT
+# trigger computes each search document once, names and sources included; with these on, every batch of
+# links and sources would rewrite its events' rows and GIN entries three more times. The links' copy of
+# their event's date is written by the generator instead.
+BULK_LOAD_TRIGGERS = (
+    ("events_eventorganisation", "events_link_event_date"),
     ("events_eventorganisation", "events_eventorganisation_search_insert"),
     ("events_eventperson", "events_eventperson_search_insert"),
     ("events_source", "events_source_search_insert"),
@@ -320,10 +324,7 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
         # The count triggers (migration 0011) would run once per row: count everything once at the end.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL dailies.bulk_load = 'on'")
-            # The search triggers (migrations 0005, 0009) would rewrite every event's document once per
-            # batch of links and again per batch of sources (three updates of each event row and its GIN
-            # entry): off for this transaction, and each new event's document is computed once at the end.
-            for table, trigger in SEARCH_TRIGGERS:
+            for table, trigger in BULK_LOAD_TRIGGERS:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
     orgs = _make_organisations(writer, rng, organisations, now, log)
     persons = _make_people(writer, rng, people, now, log)
@@ -335,7 +336,6 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
     org_names = {o["id"]: o["name"] for o in orgs}
 
     event_id, source_id = writer.next_id(Event), writer.next_id(Source)
-    first_event_id = event_id
     counts = {"events": 0, "organisation_links": 0, "person_links": 0, "sources": 0}
     for start in range(0, events, BATCH):
         size = min(BATCH, events - start)
@@ -371,6 +371,7 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
                         "event_id": event_id,
                         "organisation_id": org,
                         "role": "subject" if n == 0 else rng.choice(ROLES),
+                        "event_date": day,
                     }
                 )
             for person in dict.fromkeys(drawn_people[i * 2 : i * 2 + rng.choice((0, 0, 1, 1, 2))]):
@@ -390,10 +391,16 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
                 )
                 source_id += 1
             event_id += 1
-        writer.write(Event, event_rows)
-        writer.write(EventOrganisation, org_links)
-        writer.write(EventPerson, person_links)
-        writer.write(Source, sources)
+        if writer.use_copy:  # links and sources first: see BULK_LOAD_TRIGGERS
+            writer.write(EventOrganisation, org_links)
+            writer.write(EventPerson, person_links)
+            writer.write(Source, sources)
+            writer.write(Event, event_rows)
+        else:
+            writer.write(Event, event_rows)
+            writer.write(EventOrganisation, org_links)
+            writer.write(EventPerson, person_links)
+            writer.write(Source, sources)
         counts["events"] += len(event_rows)
         counts["organisation_links"] += len(org_links)
         counts["person_links"] += len(person_links)
@@ -405,15 +412,9 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
             cursor.execute("SET LOCAL dailies.bulk_load = 'off'")
             # ALTER TABLE refuses while deferred foreign-key checks are pending: run them now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for table, trigger in SEARCH_TRIGGERS:
+            for table, trigger in BULK_LOAD_TRIGGERS:
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            cursor.execute(
-                "UPDATE events_event SET search_vector = events_search_document(id, title, summary)"
-                " WHERE id >= %s",
-                [first_event_id],
-            )
-            log("search documents written")
             cursor.execute("SELECT events_rebuild_counts()")
             log("counted (events_monthly_count, events_cooccurrence_count)")
             for model in writer.touched:
