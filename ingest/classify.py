@@ -266,29 +266,64 @@ def _organisations(entities):
 
 def score_kinds(title, text, org_kinds):
     """{kind: score} and the names of the rules that fired. `title` and `text` are str or _Text."""
-    scores, fired, _ = _score_kinds(title, text, org_kinds)
+    scores, fired, _, _ = _score_kinds(title, text, org_kinds)
     return scores, fired
 
 
+def split_lead(title, text):
+    """(lead, rest) of an article's text: the lead is its first paragraph (without a repeated headline), cut
+    near LEAD_CHARS. Real coverage says what happened in the headline and the lead; the rest is background
+    ("since its launch", "after it took a stake last year") that must not decide the kind."""
+    text = text or ""
+    head = " ".join((title or "").split()).casefold()
+    paragraphs = text.split("\n")
+    start = 0
+    while start < len(paragraphs) and (
+        not paragraphs[start].strip() or (head and " ".join(paragraphs[start].split()).casefold() == head)
+    ):
+        start += 1
+    if start >= len(paragraphs):
+        return "", ""
+    lead = paragraphs[start]
+    if len(lead) > rules.LEAD_CHARS:
+        cut = lead.rfind(" ", 0, rules.LEAD_CHARS)
+        lead = lead[: cut if cut > 0 else rules.LEAD_CHARS]
+    rest = text[text.index(lead) + len(lead) :] if lead else ""
+    return lead, rest
+
+
 def _score_kinds(title, text, org_kinds):
-    """score_kinds, and {kind: (points, rule name)} of each kind's strongest rule."""
-    title = title if isinstance(title, _Text) else _Text.of(title)
-    text = text if isinstance(text, _Text) else _Text.of(text)
-    scores, fired, strongest = {}, [], {}
+    """score_kinds, {kind: (points, rule name)} of each kind's strongest rule, and the kinds the headline or
+    the lead states (a rule of weight STATED_WEIGHT or more matched there).
+
+    Each match counts TITLE_MULTIPLIER in the title, LEAD_MULTIPLIER in the lead and REST_MULTIPLIER in the
+    rest of the text (at most BODY_MATCH_CAP matches in each part)."""
+    if isinstance(text, _Text):
+        text = text.raw
+    if isinstance(title, _Text):
+        title = title.raw
+    lead, rest = split_lead(title, text)
+    title, lead, rest = _Text.of(title or ""), _Text.of(lead), _Text.of(rest)
+    scores, fired, strongest, stated = {}, [], {}, set()
     for rule in KIND_RULES:
         if rule.only_with_org_kinds and not (rule.only_with_org_kinds & org_kinds):
             continue
         in_title = _count(rule, title) if rule.in_title else 0
-        in_body = _count(rule, text, cap=rules.BODY_MATCH_CAP) if rule.in_body else 0
-        if not (in_title or in_body):
+        in_lead = _count(rule, lead, cap=rules.BODY_MATCH_CAP) if rule.in_body else 0
+        in_rest = _count(rule, rest, cap=rules.BODY_MATCH_CAP) if rule.in_body else 0
+        if not (in_title or in_lead or in_rest):
             continue
-        points = rule.weight * (in_title * rules.TITLE_MULTIPLIER + in_body)
+        points = rule.weight * (
+            in_title * rules.TITLE_MULTIPLIER + in_lead * rules.LEAD_MULTIPLIER + in_rest * rules.REST_MULTIPLIER
+        )
         scores[rule.kind] = scores.get(rule.kind, 0.0) + points
-        name = f"{rule.name}:{'title' if in_title else 'body'}"
+        name = f"{rule.name}:{'title' if in_title else 'lead' if in_lead else 'body'}"
         fired.append(name)
         if points > strongest.get(rule.kind, (0.0, ""))[0]:
             strongest[rule.kind] = (points, name)
-    return scores, fired, strongest
+        if (in_title or in_lead) and rule.weight >= rules.STATED_WEIGHT:
+            stated.add(rule.kind)
+    return scores, fired, strongest, stated
 
 
 def confidence(best, runner_up):
@@ -317,8 +352,8 @@ def classify(title, text, entities=()):
     organisations = _organisations(entities)
     org_kinds = {org_kind for _, org_kind, _ in organisations}
 
-    scores, fired, strongest = _score_kinds(title, text, org_kinds)
-    kind, sure, rule = choose_kind(scores, strongest)
+    scores, fired, strongest, stated = _score_kinds(title.raw, text.raw, org_kinds)
+    kind, sure, rule = choose_kind(scores, strongest, stated)
 
     ai_orgs = [name for name, org_kind, _ in organisations if org_kind in rules.AI_ORG_KINDS]
     ent_orgs = [name for name, org_kind, _ in organisations if org_kind in rules.ENTERTAINMENT_ORG_KINDS]
@@ -344,17 +379,25 @@ def classify(title, text, entities=()):
     )
 
 
-def choose_kind(scores, strongest=None):
-    """(kind, confidence, deciding rule): the best specific kind when one scores clearly, "statement" when
-    only statement rules spoke, "other" when nothing did. Says/said is in almost every story: it never
-    outscores a specific kind."""
+def choose_kind(scores, strongest=None, stated=None):
+    """(kind, confidence, deciding rule): the best specific kind when one holds, "statement" when only
+    statement rules spoke (or a specific kind only brushed the background), "other" when nothing did.
+
+    Says/said is in almost every story, so it never outscores a specific kind that holds: one with
+    SPECIFIC_HOLDS points that the headline or the lead states (`stated`; None: every kind counts as
+    stated), or with twice that anywhere."""
     strongest = strongest or {}
     specific = sorted(((k, v) for k, v in scores.items() if k != FALLBACK_KIND), key=lambda item: -item[1])
+    statement = scores.get(FALLBACK_KIND, 0.0)
     if specific and specific[0][1] >= rules.MIN_KIND_SCORE:
         kind, best = specific[0]
-        runner_up = specific[1][1] if len(specific) > 1 else 0.0
-        return kind, confidence(best, runner_up), strongest.get(kind, (0, kind))[1]
-    statement = scores.get(FALLBACK_KIND, 0.0)
+        holds = best >= 2 * rules.SPECIFIC_HOLDS or (
+            best >= rules.SPECIFIC_HOLDS and (stated is None or kind in stated)
+        )
+        if holds or statement < rules.MIN_KIND_SCORE:
+            runner_up = specific[1][1] if len(specific) > 1 else 0.0
+            return kind, confidence(best, runner_up), strongest.get(kind, (0, kind))[1]
     if statement >= rules.MIN_KIND_SCORE:
-        return FALLBACK_KIND, confidence(statement, 0.0), strongest.get(FALLBACK_KIND, (0, FALLBACK_KIND))[1]
+        best_specific = specific[0][1] if specific else 0.0
+        return FALLBACK_KIND, confidence(statement, best_specific), strongest.get(FALLBACK_KIND, (0, FALLBACK_KIND))[1]
     return Event.Kind.OTHER.value, 0.0, "no rule scored enough"

@@ -28,6 +28,7 @@ DAYS_BEFORE = 75
 DAYS_AFTER = 3
 MAX_CANDIDATES = 200
 JOIN_SCORE = 0.58
+MIN_TEXT_UNLESS_SAME_KIND = 0.2
 PARAGRAPH_SCORE = 0.62
 UNKNOWN_DATE_MARGIN = 0.1  # a roundup's paragraph must match its event at least this well on its own
 WEIGHTS = {"entities": 0.32, "text": 0.33, "kind": 0.13, "date": 0.22}
@@ -175,6 +176,10 @@ def score(facts, event, *, lead_text=None, title=None, lead_entities=None, entit
         total = min(total, JOIN_SCORE - 0.01)  # nothing in common but the day and the kind: not the same happening
     if parts["date"] == 0:
         total = min(total, JOIN_SCORE - 0.01)  # months apart, or the article's day is before the event's
+    if parts["text"] < MIN_TEXT_UNLESS_SAME_KIND and parts["kind"] < 1:
+        # Same organisations, same week, but no words in common and no kind to agree on: the same company
+        # doing something else (a statement-like report is not every event of its subject that week).
+        total = min(total, JOIN_SCORE - 0.01)
     return round(total, 3), {name: round(value, 2) for name, value in parts.items()}
 
 

@@ -13,9 +13,17 @@ organisations or its keywords (each counted once, at its weight) add up to SIDE_
 """
 
 TITLE_MULTIPLIER = 3.0
+# The lead (first paragraph, up to LEAD_CHARS) says what happened; the rest is mostly background.
+LEAD_MULTIPLIER = 1.5
+REST_MULTIPLIER = 0.5
+LEAD_CHARS = 500
 BODY_MATCH_CAP = 3
 # Below this best score the article is "other": no rule spoke clearly.
 MIN_KIND_SCORE = 2.0
+# A specific kind beats "statement" only from this score: one background mention is not the event.
+SPECIFIC_HOLDS = 4.0
+# A rule this heavy matching in the headline or the lead states the kind (weaker ones are cue words).
+STATED_WEIGHT = 2
 # A winning score this high (with no rival) is full confidence; see ingest.classify.confidence.
 CONFIDENT_SCORE = 6.0
 
@@ -181,7 +189,7 @@ KIND_RULES = [
     },
     {
         "kind": "product_launch",
-        "weight": 1,
+        "weight": 0.5,
         "pattern": r"\b(?:app|subscribers|users can|public release|general availability)\b",
     },
     {
@@ -197,6 +205,124 @@ KIND_RULES = [
         "pattern": r"\b(?:says|said|statement|condemn(?:s|ed)?|critici[sz](?:es|ed)|warns?|warned|"
         r"accuses?|accused|open letter|urges?|urged|slams?|slammed|pushes back|pushed back|denounce[sd]?|demands?|demanded|"
         r"speaks? out|spoke out|responds?|responded|petition|calls? (?:for|on)|quits?|resigns?|criticism|backlash)\b",
+    },
+    # --- More of the ways coverage words each kind (wire, trade press, blogs), added after the first set ---
+    # Courts: taking someone to court, bringing a case, a labour charge, damages sought.
+    {
+        "kind": "lawsuit_filed",
+        "weight": 4,
+        "pattern": r"\b(?:takes?|took|taking|dragg?(?:s|ed|ing)?) (?:\w+[.']? ){0,4}to court\b|"
+        r"\b(?:brings?|brought|bringing|lodge[sd]?|lodging|launch(?:es|ed)?) (?:an? |the )?(?:\w+[- ]?){0,2}"
+        r"(?:lawsuit|suit|case|complaint|legal action|legal challenge|claim)\b|"
+        r"\bfil(?:es|ed|ing) (?:an? |the )?(?:\w+ ){0,4}(?:charge|petition|claim|action)\b|"
+        r"\b(?:seek(?:s|ing)?|sought) (?:\w+ ){0,2}damages\b|\b(?:lawsuit|suit|complaint) (?:against|accusing|alleging|filed)\b",
+    },
+    {"kind": "lawsuit_filed", "weight": 2, "pattern": r"\b(?:accus(?:es|ed|ing)|alleg(?:es|ed|ing)) (?:\w+ ){0,6}(?:of )?(?:copying|infring|stealing|theft|using)"},
+    # Rulings: what judges and courts do to motions, claims and cases.
+    {
+        "kind": "ruling",
+        "weight": 4,
+        "pattern": r"\b(?:judge|court|jury|justices?|tribunal|magistrate)\b.{0,60}?\b(?:reject(?:s|ed)?|refus(?:es|ed)|"
+        r"allow(?:s|ed)?|lets?|let|approv(?:es|ed)|certif(?:ies|ied)|narrow(?:s|ed)?|trim(?:s|med)?|keeps?|kept|"
+        r"sid(?:es|ed) with|dismiss(?:es|ed)?|thr(?:ew|ows?) out|tossed|struck down|strikes? down)\b",
+    },
+    {
+        "kind": "ruling",
+        "weight": 4,
+        "pattern": r"\bmotions? to dismiss\b|\b(?:los(?:es|t|ing)|wins?|won|winning) (?:\w+ ){0,3}(?:bid|case|lawsuit|suit|appeal|"
+        r"challenge|battle|fight)\b|\b(?:claims?|case|suit|lawsuit) (?:survives?|survived|can proceed|may proceed|"
+        r"(?:is|was) dismissed|thrown out)\b|\bpermission to appeal\b|\b(?:ruled|rules) (?:that|in favou?r|for|against)\b",
+    },
+    {
+        "kind": "settlement",
+        "weight": 5,
+        "pattern": r"\b(?:approv\w*|approval)\b.{0,40}?\bsettlement\b|\bsettlement\b.{0,40}?\b(?:approv\w*|approval)\b|"
+        r"\b(?:agree[sd]?|agreeing) to (?:settle|resolve|end)\b|\bresolv(?:es|ed|ing) (?:the |a |its |their )?(?:\w+ ){0,2}"
+        r"(?:lawsuit|suit|case|dispute)\b",
+    },
+    # Labour: the end of a strike in its many words, the start of one, votes on a contract.
+    {
+        "kind": "strike_end",
+        "weight": 6,
+        # (Not "ends the strike": strike_end#2 counts that already.)
+        "pattern": r"\b(?:lift(?:s|ed|ing)?) (?:the |a |its |their )?"
+        r"(?:\d+-day )?(?:strike|walkout|work stoppage|restraining order)\b|\b(?:walkout|work stoppage|strike) "
+        r"(?:is|was) (?:over|ended|lifted)|\b(?:bring(?:s|ing)?|brought|com(?:es|ing)|came) to (?:a close|an end)\b.{0,60}?"
+        r"\b(?:strike|walkout|work stoppage)\b|\b(?:strike|walkout)\b.{0,60}?\bto (?:a close|an end)\b|"
+        r"\b(?:go|goes|went|head(?:s|ed)?) back to work\b",
+    },
+    {
+        "kind": "strike_start",
+        "weight": 5,
+        "pattern": r"\b(?:walk(?:s|ed|ing)? out|walk(?:s|ed)? off (?:the job|sets?)|down(?:s|ed)? tools|hit the picket lines?|"
+        r"on the picket lines?|(?:start|begin)s? (?:a |their |its )?(?:strike|walkout))\b",
+    },
+    {
+        "kind": "ratification",
+        "weight": 5,
+        "pattern": r"\bmembers\b(?: of (?:the )?[\w.-]+(?: [\w.-]+){0,3})? (?:have |had )?(?:\w+ly )?(?:vot(?:e|ed|ing) (?:\w+ly )?(?:to (?:approve|ratify|"
+        r"accept)|in favou?r|yes)|approv(?:e|ed)|back(?:ed)?|accept(?:ed)?|endors(?:e|ed))\b",
+    },
+    {
+        "kind": "agreement",
+        "weight": 3,
+        "pattern": r"\b(?:reach(?:es|ed)?|struck|strikes?|agree[sd]?|conclud(?:es|ed)|hammer(?:s|ed)? out|clinch(?:es|ed)?|"
+        r"seal(?:s|ed)?) (?:a |an |the |its |their )?(?:\w+[- ]?){0,3}(?:deal|agreement|contract|accord|pact)\b",
+        "only_with_org_kinds": ["union"],
+    },
+    # Law: bills passing, being signed, laws taking effect.
+    {
+        "kind": "legislation",
+        "weight": 4,
+        "pattern": r"\b(?:pass(?:es|ed)?|approv(?:es|ed)|adopt(?:s|ed)|introduc(?:es|ed)|reintroduc(?:es|ed)|vet(?:oes|oed)) "
+        r"(?:a |an |the |its )?(?:\w+ ){0,3}(?:bill|law|act|legislation|measure|ordinance|regulations?)\b|"
+        r"\b(?:takes?|took|taking|comes?|came|coming) (?:into )?(?:effect|force)\b|\bexecutive order\b|\bsigned (?:\w+ ){0,3}into law\b",
+    },
+    # Business: partnerships and licensing as trade press words them; pilots and trials with a studio.
+    {
+        "kind": "deal",
+        "weight": 4,
+        "pattern": r"\b(?:pacts?|tie-?ups?|alliance|strategic partnership|multi-?year (?:deal|partnership|agreement)|"
+        r"collaboration agreement|content deal|licensing pact|signs? on with|signed on with|join(?:s|ed)? forces)\b|"
+        r"\b(?:agree[sd]?|agreeing|sign(?:s|ed)?) (?:\w+ ){0,2}to (?:use|license|licence|supply|provide|bring|offer|let)\b",
+    },
+    {
+        "kind": "deal",
+        "weight": 3,
+        "pattern": r"\b(?:let(?:s|ting)?|allow(?:s|ed|ing)?|invit(?:es|ed|ing)) (?:\w+ ){0,4}(?:to )?(?:try|test|use|trial|pilot)"
+        r"(?: out)?\b|\b(?:an? |the )(?:\w+ )?agreement (?:with|between|the companies)\b|"
+        r"\bwill use (?:its|their|the|\w+'s) (?:\w+ ){0,3}(?:technology|tools?|models?|platform|software)\b",
+    },
+    {
+        "kind": "investment",
+        "weight": 4,
+        "pattern": r"\b(?:takes?|took|taking|buys?|bought) (?:a |an )?(?:minority |majority |\w+ )?stake\b|\b(?:puts?|putting|pours?|poured|"
+        r"pumps?|pumped) \$?[\d.,]+ ?(?:\w+ )?(?:into|in)\b|\b(?:leads?|led) (?:a |the )?(?:\$[\d.,]+ ?\w* )?(?:funding )?round\b|"
+        r"\b(?:backs|backed|backing) (?:\w+ ){0,3}(?:with \$|startup)|\braises?d? \$?[\d.,]+ ?(?:million|billion|m|bn)\b",
+    },
+    {
+        "kind": "product_launch",
+        "weight": 4,
+        "pattern": r"\b(?:goes|went|go) on sale\b|\b(?:now|is|are) (?:open|available) to\b|\bopens? (?:its|the) doors\b|"
+        r"\b(?:expands?|expanded|brings?|brought) (?:\w+ ){0,3}to (?:more|all|new) (?:countries|markets|users|subscribers)\b|"
+        r"\bpublic (?:launch|release|beta)\b",
+    },
+    {
+        "kind": "product_launch",
+        "weight": -4,
+        "pattern": r"\bnot (?:yet )?(?:releasing|launching|available|out)\b|\bno release date\b|\b(?:is|are)n't (?:yet )?available\b|"
+        r"\bsince (?:its|the) (?:launch|release|debut)\b",
+    },
+    # Announcements: units set up, people named, rules and guidance published, things shown.
+    {
+        "kind": "announcement",
+        "weight": 4,
+        "pattern": r"\b(?:set(?:s|ting)? up|form(?:s|ed|ing)?|creat(?:es|ed|ing)|launch(?:es|ed|ing)?|open(?:s|ed|ing)?) "
+        r"(?:a |an |its |the )(?:new )?(?:in-house )?(?:\w+ ){0,2}(?:unit|division|studio|team|lab|committee|council|department)\b|"
+        r"\b(?:publish(?:es|ed)?|issu(?:es|ed)|set(?:s)? out|lays? out|laid out|unveil(?:s|ed)|releas(?:es|ed)|updat(?:es|ed)) "
+        r"(?:new |its |the )?(?:\w+ )?(?:guidance|guidelines|rules|policy|policies|principles|code of conduct)\b|"
+        r"\b(?:hires?|hired|taps?|tapped|names?|named|appoint(?:s|ed)) (?:\w+ ){0,4}(?:as )?(?:its )?(?:new |first )?"
+        r"(?:chief|head|president|chair|director|officer|ceo)\b|\b(?:steps? down|stepping down|step down) as\b",
     },
 ]
 

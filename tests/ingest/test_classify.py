@@ -133,14 +133,208 @@ def test_each_kind_is_recognised_in_a_realistic_article(kind, title, body, entit
     assert any(rule.startswith(f"{kind}#") for rule in result.matched_rules)
 
 
+# How coverage words each kind, beyond the wordings of the labelled sets: headline and lead as wire copy,
+# trade press and blogs write them, each followed by a line of background.
+PHRASINGS = [
+    (
+        "lawsuit_filed",
+        "Voice actors take AI startup to court over cloned voices",
+        "Two voice actors have taken an AI startup to court, saying it sold copies of their voices.",
+    ),
+    (
+        "lawsuit_filed",
+        "Illustrators bring copyright case against image generator",
+        "A group of illustrators brought a copyright case against the company on Monday.",
+    ),
+    (
+        "lawsuit_filed",
+        "Studio hits AI firm with copyright suit",
+        "The studio filed a complaint in federal court accusing the firm of copying its films.",
+    ),
+    (
+        "lawsuit_filed",
+        "Union files unfair labor practice charge over AI voice",
+        "The union filed a charge with the labor board on Friday, saying the company replaced performers with AI.",
+    ),
+    (
+        "ruling",
+        "Judge tosses most claims in artists' AI case",
+        "A federal judge dismissed most of the artists' claims on Monday but let them amend the complaint.",
+    ),
+    (
+        "ruling",
+        "Court rejects AI company's bid to end studios' lawsuit",
+        "A judge rejected the company's motion to dismiss on Tuesday.",
+    ),
+    ("ruling", "AI firm wins fair use fight with authors", "A judge ruled that training on the books was fair use."),
+    (
+        "ruling",
+        "Authors' claim against chatbot maker survives",
+        "The claim can proceed, the judge wrote in a 40-page order.",
+    ),
+    (
+        "settlement",
+        "AI company settles with authors for $1.5 billion",
+        "The company agreed to pay authors to end the class action.",
+    ),
+    (
+        "settlement",
+        "Judge signs off on voice actors' settlement with AI firm",
+        "The court approved the settlement on Thursday.",
+    ),
+    (
+        "agreement",
+        "Animators' union and studios reach tentative deal",
+        "The guild reached a tentative agreement with the studios late on Friday.",
+    ),
+    (
+        "agreement",
+        "Directors Guild hammers out new contract with AI terms",
+        "The guild hammered out a new contract with the studios over the weekend.",
+    ),
+    (
+        "ratification",
+        "Writers overwhelmingly ratify new contract",
+        "Members of the guild voted overwhelmingly to ratify the agreement, the union said.",
+    ),
+    (
+        "ratification",
+        "Actors approve deal with AI protections",
+        "Members of the union approved the contract with 78 per cent of the vote.",
+    ),
+    (
+        "strike_start",
+        "Video game actors walk out over AI",
+        "Video game performers walked off the job on Friday after talks over AI broke down.",
+    ),
+    (
+        "strike_start",
+        "Writers hit the picket lines",
+        "Thousands of writers hit the picket lines on Tuesday after their contract expired.",
+    ),
+    ("strike_end", "Actors' strike is over", "The union's board voted to end the walkout after 118 days."),
+    (
+        "strike_end",
+        "Writers' union lifts strike order",
+        "The guild lifted its strike order on Tuesday, letting members go back to work.",
+    ),
+    (
+        "legislation",
+        "Governor signs AI likeness bill into law",
+        "The governor signed the bill into law on Friday, protecting performers from unauthorised replicas.",
+    ),
+    (
+        "legislation",
+        "Senators reintroduce bill to ban unauthorised digital replicas",
+        "A group of senators reintroduced the bill on Wednesday.",
+    ),
+    ("legislation", "EU AI rules take effect", "The European rules on AI took effect on Thursday."),
+    (
+        "deal",
+        "Studio inks licensing pact with AI video company",
+        "The studio signed a licensing pact that lets the company train on its library.",
+    ),
+    (
+        "deal",
+        "Streamer teams up with AI startup on dubbing",
+        "The streamer has teamed up with the startup to dub its series.",
+    ),
+    (
+        "deal",
+        "Game publisher signs on with voice AI company",
+        "The publisher signed on with the company in a multi-year partnership.",
+    ),
+    (
+        "investment",
+        "Studio takes stake in AI video startup",
+        "The studio took a minority stake in the startup, the companies said.",
+    ),
+    (
+        "investment",
+        "AI film startup raises $50 million",
+        "The startup raised $50 million in a round led by a venture firm.",
+    ),
+    (
+        "product_launch",
+        "AI video app now available to everyone",
+        "The app is now available to all users in the United States.",
+    ),
+    (
+        "product_launch",
+        "Company rolls out AI dubbing tool to creators",
+        "The company rolled out its dubbing tool on Tuesday.",
+    ),
+    (
+        "announcement",
+        "Streamer sets up in-house AI studio",
+        "The streamer is setting up an in-house AI studio to develop production tools.",
+    ),
+    (
+        "announcement",
+        "Guild publishes guidelines on AI in writers rooms",
+        "The guild published guidelines for members on the use of AI.",
+    ),
+    (
+        "announcement",
+        "AI company names former studio chief as head of film",
+        "The company named the former executive as its head of film partnerships.",
+    ),
+    (
+        "announcement",
+        "AI video company shows off new model, not yet available",
+        "The company previewed its new video model on Thursday; it is not yet available to the public.",
+    ),
+    (
+        "statement",
+        "Actors' union condemns AI 'actress'",
+        "The union said in a statement that the character is not an actor and is trained on performers' work.",
+    ),
+    (
+        "statement",
+        "Agencies push back on video app",
+        "The agencies said the app puts their clients at risk, and called on the company to act.",
+    ),
+    (
+        "statement",
+        "Director warns studios against AI shortcuts",
+        "The director warned studios on Monday that AI would not save them money, in an interview since its launch.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "title", "lead"), PHRASINGS, ids=[f"{p[0]}-{n}" for n, p in enumerate(PHRASINGS)])
+def test_the_kind_is_read_from_the_many_ways_coverage_words_it(kind, title, lead):
+    labour = any(word in f"{title} {lead}".lower() for word in ("union", "guild"))
+    result = classify(title, f"{lead}\nThe companies did not comment further.", [SAG_AFTRA] if labour else [])
+    assert result.kind == kind, (result.rule, result.matched_rules)
+
+
+def test_background_in_the_last_paragraph_does_not_decide_the_kind():
+    result = classify(
+        "Union condemns the studio's AI extras",
+        "The union said in a statement that scanning extras without pay is wrong.\nThe studio launched its "
+        "streaming app last year and released three films since.",
+        [SAG_AFTRA],
+    )
+    assert result.kind == "statement"
+
+
+def test_a_specific_kind_the_lead_states_beats_the_says_of_the_story():
+    result = classify(
+        "A new deal for voices",
+        "The studio signed a licensing pact with the AI company, it said. The union said it was consulted, "
+        "and the company said more deals would follow.",
+        [SAG_AFTRA],
+    )
+    assert result.kind == "deal" and result.rule.startswith("deal#")
+
+
 def test_every_event_kind_but_other_has_a_realistic_example():
     assert {a[0] for a in ARTICLES} == set(Event.Kind.values) - {"other"}
 
 
 def test_an_article_no_rule_speaks_to_is_other_with_no_confidence():
-    result = classify(
-        "A day on set with the crew of a sci-fi series", "Lunch was at noon. AI was on everyone's mind."
-    )
+    result = classify("A day on set with the crew of a sci-fi series", "Lunch was at noon. AI was on everyone's mind.")
     assert result == Classification(
         kind="other",
         confidence=0.0,
@@ -160,9 +354,7 @@ def test_a_clear_headline_is_more_confident_than_a_mixed_one():
 
 
 def test_ratification_pending_is_not_yet_a_ratification():
-    result = classify(
-        "Tentative deal goes to members for ratification", "The WGA board approved the deal.", [WGA]
-    )
+    result = classify("Tentative deal goes to members for ratification", "The WGA board approved the deal.", [WGA])
     assert result.kind == "agreement"
 
 
@@ -207,16 +399,12 @@ def test_people_and_other_organisation_kinds_make_no_side():
 
 
 def test_a_weak_entertainment_word_alone_is_not_a_side():
-    result = classify(
-        "Google opens a new AI studio for developers", "The studio hosts models for coders.", []
-    )
+    result = classify("Google opens a new AI studio for developers", "The studio hosts models for coders.", [])
     assert not result.relevant
 
 
 def test_threat_actors_are_not_actors():
-    result = classify(
-        "AI helps threat actors write malware", "Security firms say bad actors use chatbots.", []
-    )
+    result = classify("AI helps threat actors write malware", "Security firms say bad actors use chatbots.", [])
     assert not result.relevant
 
 
@@ -251,15 +439,19 @@ def test_a_broken_pattern_is_refused_with_a_clear_error():
 def _plain_score_and_evidence(title, text, org_kinds):
     """What classify computes, the slow way: every rule's own regex, on the text as written."""
     scores, fired = {}, []
+    lead, rest = classify_module.split_lead(title, text)
     for rule in classify_module.KIND_RULES:
         if rule.only_with_org_kinds and not (rule.only_with_org_kinds & org_kinds):
             continue
         in_title = len(rule.regex.findall(title)) if rule.in_title else 0
-        in_body = min(len(rule.regex.findall(text)), rules.BODY_MATCH_CAP) if rule.in_body else 0
-        if in_title or in_body:
-            points = rule.weight * (in_title * rules.TITLE_MULTIPLIER + in_body)
+        in_lead = min(len(rule.regex.findall(lead)), rules.BODY_MATCH_CAP) if rule.in_body else 0
+        in_rest = min(len(rule.regex.findall(rest)), rules.BODY_MATCH_CAP) if rule.in_body else 0
+        if in_title or in_lead or in_rest:
+            points = rule.weight * (
+                in_title * rules.TITLE_MULTIPLIER + in_lead * rules.LEAD_MULTIPLIER + in_rest * rules.REST_MULTIPLIER
+            )
             scores[rule.kind] = scores.get(rule.kind, 0.0) + points
-            fired.append(f"{rule.name}:{'title' if in_title else 'body'}")
+            fired.append(f"{rule.name}:{'title' if in_title else 'lead' if in_lead else 'body'}")
     evidence = []
     for keyword in classify_module.AI_KEYWORDS + classify_module.ENTERTAINMENT_KEYWORDS:
         match = keyword.regex.search(title) or keyword.regex.search(text)
