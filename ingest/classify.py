@@ -346,6 +346,15 @@ def _side(org_names, keywords, title, text):
     return evidence, total >= rules.SIDE_THRESHOLD
 
 
+def _speaks_in(head, keywords, org_names):
+    """Whether a side speaks in `head` (a _Text): one of its keywords, or a
+    distinctive word (four letters or more, capitalised) of one of its organisations' names."""
+    if any(_search(keyword, head) for keyword in keywords):
+        return True
+    words = {w for name in org_names for w in re.findall(r"[A-Z][\w.-]{3,}", name) if w not in ("The", "Company")}
+    return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", head.raw) for w in words)
+
+
 def classify(title, text, entities=()):
     """Classify one article; see the module docstring for the shape of `entities`."""
     title, text = _Text.of(title or ""), _Text.of(text or "")
@@ -359,6 +368,13 @@ def classify(title, text, entities=()):
     ent_orgs = [name for name, org_kind, _ in organisations if org_kind in rules.ENTERTAINMENT_ORG_KINDS]
     ai_side, has_ai = _side(ai_orgs, AI_KEYWORDS, title, text)
     ent_side, has_ent = _side(ent_orgs, ENTERTAINMENT_KEYWORDS, title, text)
+    if has_ai and has_ent:
+        # A side with one piece of evidence that only comes deep in a long story about something else
+        # ("artificial intelligence" once, 3,000 characters into a piece on spacecraft) is not what the
+        # article is about: a single mention counts in the headline or the opening paragraphs.
+        opening = _Text.of(f"{title.raw}\n{text.raw[: rules.OPENING_CHARS]}")
+        has_ai = len(ai_side) >= 2 or _speaks_in(opening, AI_KEYWORDS, ai_orgs)
+        has_ent = len(ent_side) >= 2 or _speaks_in(opening, ENTERTAINMENT_KEYWORDS, ent_orgs)
     route = "screen" if has_ai and has_ent else ""
     if has_ai and not has_ent:
         # A publisher's or artists' copyright suit against an AI company: the court and the work copied.

@@ -186,6 +186,8 @@ def _metadata(tree, url):
     }
 
 
+# Metadata this far from the URL's date loses to it (time zones and late-night posts make a day or two).
+URL_DATE_TOLERANCE = datetime.timedelta(days=2)
 # A date in the URL path: /2024/03/25/, /2024-03-25-, /20240325/ (a date in a linked file's path is not ours).
 _URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
 
@@ -247,8 +249,11 @@ def extract_article(html, *, url=None):
     # Never htmldate's extensive search: it reads dates from the body's free text and links (a date inside
     # an mp3's path, "through May 1, 2026"), which are not when the article was published.
     published, date_source = _parse_date(metadata["date"]), "metadata"
-    if published is None:
-        published, date_source = url_date(url) or url_date(metadata["url"]), "url"
+    in_url = url_date(url) or url_date(metadata["url"])
+    if in_url is not None and (published is None or abs(published - in_url) > URL_DATE_TOLERANCE):
+        # A CMS writes the publication day into the path when the article is made; metadata days or years
+        # away from it is a template's, an update's or another item's date (real pages: 2016 on a 2019 story).
+        published, date_source = in_url, "url"
     if published is None:
         date_source = ""
     return ExtractedArticle(

@@ -28,6 +28,8 @@ STATED_WEIGHT = 2
 CONFIDENT_SCORE = 6.0
 
 SIDE_THRESHOLD = 2
+# A side with a single piece of evidence counts only if it comes in the headline or this much of the text.
+OPENING_CHARS = 1500
 STRONG, WEAK = 2, 1
 
 AI_ORG_KINDS = ["ai_company"]
@@ -377,7 +379,7 @@ ENTERTAINMENT_KEYWORDS = [
         "term": r"box office|TV series|television|TV shows?|streaming (?:service|platform|giant)s?|streamers",
         "weight": STRONG,
     },
-    {"term": r"animated|animators?|animation|VFX|visual effects|post-production", "weight": STRONG},
+    {"term": r"animated|animators?|(?<!suspended )animation|VFX|visual effects|post-production", "weight": STRONG},
     # AI video is the screen industry's AI: a story about a video model belongs without a film keyword.
     {"term": r"Sora|Veo|Movie Gen|video generat(?:or|ors|ion)|text-to-video|AI video|video model", "weight": STRONG},
     {"term": r"likeness(?:es)?|cameos?|voice actors?|dubbing|video games?", "weight": STRONG},
@@ -387,7 +389,7 @@ ENTERTAINMENT_KEYWORDS = [
         "weight": STRONG,
     },
     {
-        "term": r"film|studios?|streaming|animation|directors?|producers?|writers|entertainment|showbiz",
+        "term": r"film|studios?|streaming|(?<!suspended )animation|directors?|producers?|writers|entertainment|showbiz",
         "weight": WEAK,
     },
 ]

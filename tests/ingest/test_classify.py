@@ -369,6 +369,19 @@ def test_a_pure_ai_article_about_chips_is_not_relevant():
     assert "AI" in result.ai_side and result.entertainment_side == []
 
 
+def test_one_passing_mention_deep_in_a_long_story_does_not_make_a_side():
+    opening = (
+        "Science fiction films put their crews into hibernation pods to cross space. The space agency has now "
+        "studied what real hibernation would mean for the design of a mission to Mars. "
+    )
+    filler = "The crew modules, the shielding and the supplies would all change in size and mass. " * 20
+    ai = "Artificial intelligence would run the ship."
+    deep = classify("Hibernating crews need smaller ships", opening + filler + ai)
+    assert not deep.relevant
+    early = classify("Hibernating crews need smaller ships", opening + ai)
+    assert early.relevant
+
+
 def test_a_pure_film_article_is_not_relevant():
     result = classify(
         "Box office: horror sequel tops the weekend",

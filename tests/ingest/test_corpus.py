@@ -69,9 +69,7 @@ def test_feedparser_samples_are_recorded_on_the_feed_through_the_stage():
 @pytest.mark.django_db
 def test_every_miniflux_sample_parses_or_is_recorded_with_an_error():
     _require(MINIFLUX)
-    samples = sorted(
-        p for p in MINIFLUX.rglob("*") if p.is_file() and not p.name.startswith(("LICENSE", "README"))
-    )
+    samples = sorted(p for p in MINIFLUX.rglob("*") if p.is_file() and not p.name.startswith(("LICENSE", "README")))
     assert samples
     parsed, errors = _through_the_stage(samples)
     assert parsed + errors == len(samples)
@@ -86,3 +84,24 @@ def test_sanitiser_samples_leave_nothing_active_in_entry_content():
         for entry in parse_feed(path.read_bytes()).entries:
             lowered = entry.html.lower()
             assert "<script" not in lowered and "javascript:" not in lowered, path
+
+
+# --- Real news pages (article-extraction-benchmark): off-topic, dated, and never a crash ------------------
+
+ARTICLES = CORPORA / "article-extraction-benchmark"
+
+
+@pytest.mark.django_db
+def test_real_news_pages_are_read_without_a_crash_judged_off_topic_and_dated_as_their_metadata():
+    """A sample of the 181 real pages (bench/ingest_quality.py reads them all): none of them concerns AI and
+    the screen industries, so none is accepted; the publication day agrees with the page's own metadata."""
+    _require(ARTICLES)
+    from bench.ingest_real_pages import run_pages
+
+    results = run_pages(limit=40)
+    assert len(results) == 40
+    assert [r.url for r in results if r.crashed] == []
+    assert [r.title for r in results if r.relevant] == []
+    dated = [r for r in results if r.metadata and r.status != "failed"]
+    assert len(dated) >= 25
+    assert [r.url for r in dated if r.found is None or abs((r.found - r.metadata).days) > 1] == []

@@ -55,6 +55,26 @@ def test_without_a_phrase_the_publication_date_stands_in_and_without_one_the_dat
     assert unknown.date is None and unknown.source == "unknown" and not unknown.known
 
 
+def _dated_page(published_time):
+    return (
+        "<html><head><title>Union criticises an AI voice demo</title>"
+        f'<meta property="article:published_time" content="{published_time}"></head><body><article>'
+        + "".join(f"<p>The union criticised demo number {n}, where game characters answer with made voices.</p>"
+                  for n in range(5))
+        + "</article></body></html>"
+    )  # fmt: skip
+
+
+def test_metadata_far_from_the_date_in_the_url_loses_to_the_url():
+    # Real pages carry template or update dates: a 2016 date in the metadata of a story filed under 2019/11/20.
+    url = "https://news.example.com/story/sports/2019/11/20/roundup/4246736002/"
+    stale = extract_article(_dated_page("2016-04-05T10:00:00Z"), url=url)
+    assert (stale.published_at.date(), stale.date_source) == (datetime.date(2019, 11, 20), "url")
+    # A day apart is a time zone or a late post: the metadata, which has the time, stands.
+    close = extract_article(_dated_page("2019-11-21T02:00:00Z"), url=url)
+    assert (close.published_at.date(), close.date_source) == (datetime.date(2019, 11, 21), "metadata")
+
+
 def test_a_date_in_the_url_path_counts_but_not_one_in_a_linked_file():
     assert url_date("https://blog.example.org/2026/08/19/lionsgate-framewise").date() == datetime.date(2026, 8, 19)
     assert url_date("https://blog.example.org/lionsgate-framewise") is None
