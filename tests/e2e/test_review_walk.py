@@ -178,8 +178,7 @@ def test_a_curator_walks_through_ten_drafts_and_readers_see_each_decision(new_pa
     page = new_page(viewport=DESKTOP)
     log_in(page)
     walk = Walk(page)
-    walk.click(page.get_by_role("link", name="drafts", exact=False).first)  # the home's count of drafts
-    walk.click(page.locator("#result_list tbody tr th a").first)
+    walk.click(page.get_by_role("link", name="review the newest draft"))  # beside the home's count of drafts
     walk.done("open the queue from the admin home")
     merged = False
     for n in range(10):
@@ -215,8 +214,7 @@ def test_a_curator_walks_through_ten_drafts_and_readers_see_each_decision(new_pa
 
     # The proposed source of the published deal: from the home's count, accept in one click.
     page.goto("/admin/")
-    walk.click(page.get_by_role("link", name="proposed source", exact=False).first)
-    walk.click(page.locator("#result_list tbody tr th a").first)
+    walk.click(page.get_by_role("link", name="review the first proposal"))
     walk.done("open the proposed sources from the admin home")
     waiting = set(ProposedSource.objects.values_list("pk", flat=True))
     walk.click(page.locator('button[name="_accept"]'))

@@ -163,6 +163,13 @@ def test_the_admin_home_shows_what_waits_each_a_link(curator_client, sample):
     for name in ["ingest_draftevent_changelist", "events_proposedsource_changelist",
                  "ingest_candidatename_changelist", "ingest_feed_changelist"]:
         assert reverse(f"admin:{name}") in index
+    # Straight to the first of each queue, in the queue's own order.
+    newest = reverse("admin:ingest_draftevent_change", args=[sample.first().pk])
+    proposal = reverse("admin:events_proposedsource_change", args=[Source.objects.get(review="proposed").pk])
+    assert f'href="{newest}">review the newest draft' in index
+    assert f'href="{proposal}">review the first proposal' in index
+    Source.objects.filter(review="proposed").update(review="accepted")
+    assert "review the first proposal" not in curator_client.get(reverse("admin:index")).content.decode()
 
 
 def test_the_queue_speaks_a_curators_language(curator_client, sample):
