@@ -76,6 +76,12 @@ class Names:
             model: {obj.pk: obj.title if model is Event else str(obj) for obj in model.objects.filter(pk__in=pks)}
             for model, pks in wanted.items()
         }
+        for model, pks in wanted.items():
+            gone = pks - self.found[model].keys()
+            if gone and hasattr(model, "history"):  # a merged-away organisation, say: named as it last was
+                for record in model.history.filter(id__in=gone).order_by("id", "history_date"):
+                    name = record.title if model is Event else str(record.instance)
+                    self.found[model][record.id] = f"{name} (deleted)"
 
     def label(self, model, pk):
         if pk is None:

@@ -153,7 +153,10 @@ def unmerge_organisation(merge):
     )
     for link_id, kept, event_id, role in snapshot["event_links"]:
         if kept:
-            EventOrganisation.objects.filter(pk=link_id, organisation=survivor).update(organisation=restored)
+            # Saved row by row, as the merge did: each event's history shows the link coming back, and by whom.
+            for link in EventOrganisation.objects.filter(pk=link_id, organisation=survivor):
+                link.organisation = restored
+                link.save(update_fields=["organisation"])
         elif Event.objects.filter(pk=event_id).exists():
             EventOrganisation.objects.get_or_create(event_id=event_id, organisation=restored, defaults={"role": role})
     for party_id, kept, lawsuit_id, side in snapshot["parties"]:

@@ -151,3 +151,21 @@ def test_the_history_costs_a_fixed_number_of_queries(django_assert_max_num_queri
     with django_assert_max_num_queries(9):
         entries = event_history(published.pk)
     assert len(entries) > 12
+
+
+def test_an_organisation_merge_and_its_undoing_show_on_the_events_history(curator_client, studio):
+    from events.models import OrganisationMerge
+
+    twin = factories.OrganisationFactory(name="Northlight", kind="studio")
+    event = factories.EventFactory(title="Northlight buys a render farm", organisations=[twin])
+    changelist = reverse("admin:events_organisation_changelist")
+    curator_client.post(changelist, {"action": "merge", "_selected_action": [studio.pk, twin.pk],
+                                      "merge_into": str(studio.pk)})
+    merged = rows(history_page(curator_client, event))[0]
+    assert "Organisation Northlight Studios: changed" in merged and "curator" in merged
+    assert "Organisation: Northlight (deleted) → Northlight Studios" in merged
+    curator_client.post(reverse("admin:events_organisationmerge_changelist"),
+                        {"action": "unmerge", "_selected_action": [OrganisationMerge.objects.get().pk]})
+    undone = rows(history_page(curator_client, event))[0]
+    assert "Organisation Northlight: changed" in undone and "Organisation: Northlight Studios → Northlight" in undone
+    assert "curator" in undone
