@@ -275,21 +275,23 @@ def split_lead(title, text):
     near LEAD_CHARS. Real coverage says what happened in the headline and the lead; the rest is background
     ("since its launch", "after it took a stake last year") that must not decide the kind."""
     text = text or ""
+    start, end = _lead_span(title, text)
+    return text[start:end], text[end:]
+
+
+def _lead_span(title, text):
+    """(start, end) of the lead in `text`; the rest is text[end:]."""
     head = " ".join((title or "").split()).casefold()
-    paragraphs = text.split("\n")
-    start = 0
-    while start < len(paragraphs) and (
-        not paragraphs[start].strip() or (head and " ".join(paragraphs[start].split()).casefold() == head)
-    ):
-        start += 1
-    if start >= len(paragraphs):
-        return "", ""
-    lead = paragraphs[start]
-    if len(lead) > rules.LEAD_CHARS:
-        cut = lead.rfind(" ", 0, rules.LEAD_CHARS)
-        lead = lead[: cut if cut > 0 else rules.LEAD_CHARS]
-    rest = text[text.index(lead) + len(lead) :] if lead else ""
-    return lead, rest
+    offset = 0
+    for paragraph in text.split("\n"):
+        if paragraph.strip() and not (head and " ".join(paragraph.split()).casefold() == head):
+            length = len(paragraph)
+            if length > rules.LEAD_CHARS:
+                cut = paragraph.rfind(" ", 0, rules.LEAD_CHARS)
+                length = cut if cut > 0 else rules.LEAD_CHARS
+            return offset, offset + length
+        offset += len(paragraph) + 1
+    return len(text), len(text)
 
 
 def _score_kinds(title, text, org_kinds):
@@ -297,20 +299,23 @@ def _score_kinds(title, text, org_kinds):
     the lead states (a rule of weight STATED_WEIGHT or more matched there).
 
     Each match counts TITLE_MULTIPLIER in the title, LEAD_MULTIPLIER in the lead and REST_MULTIPLIER in the
-    rest of the text (at most BODY_MATCH_CAP matches in each part)."""
-    if isinstance(text, _Text):
-        text = text.raw
-    if isinstance(title, _Text):
-        title = title.raw
-    lead, rest = split_lead(title, text)
-    title, lead, rest = _Text.of(title or ""), _Text.of(lead), _Text.of(rest)
+    rest of the text (at most BODY_MATCH_CAP matches in each part). The lead and the rest are slices of the
+    text's lower-cased copy (lower-casing keeps lengths once _Text.of has mapped the odd characters), and a
+    rule whose prefixes are nowhere in the whole text is skipped with one test, not two."""
+    title = title if isinstance(title, _Text) else _Text.of(title or "")
+    text = text if isinstance(text, _Text) else _Text.of(text or "")
+    start, end = _lead_span(title.raw, text.raw)
+    lead = _Text(text.raw[start:end], text.lower[start:end])
+    rest = _Text(text.raw[end:], text.lower[end:])
     scores, fired, strongest, stated = {}, [], {}, set()
     for rule in KIND_RULES:
         if rule.only_with_org_kinds and not (rule.only_with_org_kinds & org_kinds):
             continue
         in_title = _count(rule, title) if rule.in_title else 0
-        in_lead = _count(rule, lead, cap=rules.BODY_MATCH_CAP) if rule.in_body else 0
-        in_rest = _count(rule, rest, cap=rules.BODY_MATCH_CAP) if rule.in_body else 0
+        in_lead = in_rest = 0
+        if rule.in_body and text.raw and _may_match(rule, text):
+            in_lead = _count(rule, lead, cap=rules.BODY_MATCH_CAP)
+            in_rest = _count(rule, rest, cap=rules.BODY_MATCH_CAP)
         if not (in_title or in_lead or in_rest):
             continue
         points = rule.weight * (
@@ -361,7 +366,7 @@ def classify(title, text, entities=()):
     organisations = _organisations(entities)
     org_kinds = {org_kind for _, org_kind, _ in organisations}
 
-    scores, fired, strongest, stated = _score_kinds(title.raw, text.raw, org_kinds)
+    scores, fired, strongest, stated = _score_kinds(title, text, org_kinds)
     kind, sure, rule = choose_kind(scores, strongest, stated)
 
     ai_orgs = [name for name, org_kind, _ in organisations if org_kind in rules.AI_ORG_KINDS]
