@@ -1,6 +1,6 @@
 """From a published event to recorded deliveries, and from queued deliveries to digests.
 
-Rows first, sending later: every delivery is a row under a unique constraint (subscription, event, channel,
+Rows first, sending later: every delivery is a row under a unique constraint (event, subscription, channel,
 correction) written in the same transaction as the email Message it belongs to, and the tasks that send
 are queued only after that transaction commits. Matching the same event twice finds the rows and does
 nothing; a send task that is lost is found again by the sweeper (alerts.tasks.sweep_unsent).
@@ -24,48 +24,56 @@ def messages_today(reader_id, now=None):
     return Message.objects.filter(reader_id=reader_id, created_at__gt=now - datetime.timedelta(days=1)).count()
 
 
+# The rows that say a subscription had an event: its email row, or, for a subscription without email, its
+# feed row. The private feed lists both; webhooks have rows of their own besides.
+HAD_CHANNELS = [Delivery.Channel.EMAIL, Delivery.Channel.FEED]
+
+
 def record_deliveries(event_id, *, correction=False):
     """Record what publishing (or correcting) `event_id` delivers; returns (message ids, webhook delivery ids)
     to send once the caller's transaction commits. Drafts and rejected events deliver nothing.
 
-    On PostgreSQL one or two set-based statements (alerts.recording); elsewhere row by row, below."""
+    On PostgreSQL one or two set-based statements (alerts.recording); elsewhere row by row."""
     facts = EventFacts.load(event_id)
     if facts is None or facts.status != Event.Status.PUBLISHED:
         return [], []
     parents = parents_of()
-    if connection.vendor == "postgresql":
-        with transaction.atomic():
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
             return recording.record(facts, parents, correction=correction)
-    subscriptions = matching_subscriptions(event_id, facts=facts, parents=parents)
+        return record_row_by_row(facts, parents, correction=correction)
+
+
+def record_row_by_row(facts, parents, *, correction=False):
+    """record_deliveries with the Python matcher, a few queries per matching subscription (SQLite)."""
+    subscriptions = matching_subscriptions(facts.id, facts=facts, parents=parents)
     message_ids, webhook_ids = [], []
-    # Every delivery has its feed row: the subscriptions that had this event already, in one query.
-    delivered = set(
+    had = set(
         Delivery.objects.filter(
-            event_id=event_id, channel=Delivery.Channel.FEED, correction_of="",
+            event_id=facts.id, channel__in=HAD_CHANNELS, correction_of="",
             subscription_id__in=[s.id for s in subscriptions],
         ).values_list("subscription_id", flat=True)
     )
-    with transaction.atomic():
-        for subscription in subscriptions:
-            already = subscription.id in delivered
-            if already and not (correction and subscription.corrections):
-                continue
-            version = facts.updated_at.isoformat() if already else ""
-            m, w = _deliver(subscription, event_id, version)
-            message_ids += m
-            webhook_ids += w
+    for subscription in subscriptions:
+        already = subscription.id in had
+        if already and not (correction and subscription.corrections):
+            continue
+        version = facts.updated_at.isoformat() if already else ""
+        m, w = _deliver(subscription, facts.id, version)
+        message_ids += m
+        webhook_ids += w
     return message_ids, webhook_ids
 
 
 def _deliver(subscription, event_id, version):
     message_ids, webhook_ids = [], []
-    _, created = Delivery.objects.get_or_create(
-        subscription_id=subscription.id, event_id=event_id, channel=Delivery.Channel.FEED, correction_of=version,
-        defaults={"status": Delivery.Status.SENT, "sent_at": timezone.now()},
-    )
-    if not created:
-        return message_ids, webhook_ids  # this event (or this correction) was recorded before
-    if subscription.mode != Subscription.Mode.OFF:
+    row = {"subscription_id": subscription.id, "event_id": event_id, "correction_of": version}
+    if Delivery.objects.filter(**row, channel__in=HAD_CHANNELS).exists():
+        return message_ids, webhook_ids  # this correction was recorded before
+    if subscription.mode == Subscription.Mode.OFF:
+        Delivery.objects.create(**row, channel=Delivery.Channel.FEED, status=Delivery.Status.SENT,
+                                sent_at=timezone.now())
+    else:
         status = Delivery.Status.QUEUED
         message = None
         if subscription.mode == Subscription.Mode.IMMEDIATE:
@@ -76,14 +84,9 @@ def _deliver(subscription, event_id, version):
                 status = Delivery.Status.PENDING
                 message_ids.append(message.pk)
             # Over the cap, the alert waits for the next daily digest instead of being lost.
-        Delivery.objects.create(
-            subscription_id=subscription.id, event_id=event_id, channel=Delivery.Channel.EMAIL, correction_of=version,
-            status=status, message=message,
-        )
+        Delivery.objects.create(**row, channel=Delivery.Channel.EMAIL, status=status, message=message)
     if subscription.webhook_url:
-        delivery = Delivery.objects.create(
-            subscription_id=subscription.id, event_id=event_id, channel=Delivery.Channel.WEBHOOK, correction_of=version,
-        )
+        delivery = Delivery.objects.create(**row, channel=Delivery.Channel.WEBHOOK)
         webhook_ids.append(delivery.pk)
     return message_ids, webhook_ids
 

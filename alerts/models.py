@@ -163,7 +163,10 @@ class Message(SendState):
 
 class Delivery(SendState):
     """One event for one subscription on one channel. The unique constraint is what makes sending idempotent:
-    the row exists before anything is sent, and a second match of the same event finds it and stops."""
+    the row exists before anything is sent, and a second match of the same event finds it and stops.
+
+    Each match writes one email row (at once or for a digest), or a feed row for a subscription without
+    email, plus a webhook row where there is a webhook; the private Atom feed lists the email and feed rows."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

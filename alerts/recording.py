@@ -2,12 +2,14 @@
 into Python.
 
 One statement finds the subscriptions (their keys, then every condition of alerts.matching.matches written
-in SQL over the event's facts passed as arrays) and inserts their feed, digest and webhook Delivery rows
-with INSERT ... SELECT ... ON CONFLICT DO NOTHING; the feed row is the "this subscription had this event"
-mark under the unique constraint, so a second match of the same event (a retried task, two tasks at once)
-inserts nothing. The same statement locks the readers whose immediate alerts it has to count against the
-daily cap; a second statement, which sees every commit made before those locks, creates their Messages
-and email rows. alerts.matching keeps the same rules in Python (SQLite, and the tests compare the two).
+in SQL over the event's facts passed as arrays) and inserts their Delivery rows with INSERT ... SELECT ...
+ON CONFLICT DO NOTHING: one row per match that says the subscription had the event (the email row, or for
+a subscription without email the feed row; the private feed lists both), and a webhook row where there is
+a webhook. A match already recorded is skipped, and the unique constraint stops two tasks at once, so a
+second match of the same event inserts nothing. The same statement locks the readers whose immediate
+alerts count against the daily cap; a second statement, which sees every commit made before those locks,
+creates their Messages and email rows. alerts.matching keeps the same rules in Python (SQLite, and the
+tests compare the two).
 """
 
 import datetime
@@ -64,39 +66,35 @@ DELIVERY_COLUMNS = (
     "subscription_id, event_id, channel, correction_of, status, attempts, last_error, claimed_by, created_at"
 )
 
-# First publication: every match is due, and the feed row's unique constraint skips those recorded before.
-FIRST = """
-due AS (SELECT m.*, ''::text AS version FROM matched m),"""
+# A subscription "had" an event once either of these rows exists for it (alerts.models.Delivery).
+HAD = """EXISTS (SELECT 1 FROM alerts_delivery p WHERE p.event_id = %(event_id)s AND p.subscription_id = {id}
+                AND p.channel IN ('email', 'feed') AND p.correction_of = {version})"""
+
+# First publication: every match not recorded before is due.
+FIRST = f"""
+due AS (SELECT m.*, ''::text AS version FROM matched m WHERE NOT {HAD.format(id="m.id", version="''")}),"""
 
 # A correction: new to this subscription (version ''), or sent before to one that asked for corrections.
-CORRECTION = """
+CORRECTION = f"""
 due AS (
-    SELECT m.*, CASE WHEN prior.sent THEN %(version)s::text ELSE '' END AS version
-    FROM matched m
-    CROSS JOIN LATERAL (
-        SELECT EXISTS (SELECT 1 FROM alerts_delivery p WHERE p.event_id = %(event_id)s AND p.subscription_id = m.id
-                       AND p.channel = 'feed' AND p.correction_of = '') AS sent
-    ) prior
-    WHERE NOT prior.sent OR m.corrections
+    SELECT m.*, CASE WHEN prior.had THEN %(version)s::text ELSE '' END AS version
+    FROM matched m CROSS JOIN LATERAL (SELECT {HAD.format(id="m.id", version="''")} AS had) prior
+    WHERE NOT prior.had OR m.corrections
 ),"""
 
 RECORD_REST = f"""
-feed AS (
+quiet AS (
+    -- Digests pick up the queued email rows; a subscription without email has its feed row only.
     INSERT INTO alerts_delivery ({DELIVERY_COLUMNS}, sent_at)
-    SELECT id, %(event_id)s, 'feed', version, 'sent', 0, '', '', %(now)s, %(now)s FROM due
-    ON CONFLICT DO NOTHING
-    RETURNING subscription_id
-),
-fresh AS (SELECT d.* FROM due d JOIN feed f ON f.subscription_id = d.id),
-digest AS (
-    INSERT INTO alerts_delivery ({DELIVERY_COLUMNS})
-    SELECT id, %(event_id)s, 'email', version, 'queued', 0, '', '', %(now)s FROM fresh
-    WHERE mode IN ('daily', 'weekly')
+    SELECT id, %(event_id)s, CASE WHEN mode = 'off' THEN 'feed' ELSE 'email' END, version,
+           CASE WHEN mode = 'off' THEN 'sent' ELSE 'queued' END, 0, '', '', %(now)s,
+           CASE WHEN mode = 'off' THEN %(now)s::timestamptz END
+    FROM due WHERE mode <> 'immediate'
     ON CONFLICT DO NOTHING
 ),
 hooks AS (
     INSERT INTO alerts_delivery ({DELIVERY_COLUMNS})
-    SELECT id, %(event_id)s, 'webhook', version, 'pending', 0, '', '', %(now)s FROM fresh
+    SELECT id, %(event_id)s, 'webhook', version, 'pending', 0, '', '', %(now)s FROM due
     WHERE webhook_url <> ''
     ON CONFLICT DO NOTHING
     RETURNING id
@@ -105,21 +103,26 @@ locked AS (
     -- Two events published at once must not both slip under one reader's cap: the second waits here, on a
     -- transaction-scoped advisory lock per reader (taken in id order; a row lock would write every reader).
     SELECT reader_id AS id, pg_advisory_xact_lock(%(cap_lock)s, (reader_id %% 2147483647)::int)
-    FROM (SELECT DISTINCT reader_id FROM fresh WHERE mode = 'immediate' ORDER BY reader_id) readers
+    FROM (SELECT DISTINCT reader_id FROM due WHERE mode = 'immediate' ORDER BY reader_id) readers
 )
 SELECT 'webhook', id, NULL::bigint, NULL::text FROM hooks
 UNION ALL
-SELECT 'immediate', f.id, f.reader_id, f.version FROM fresh f JOIN locked l ON l.id = f.reader_id
-WHERE f.mode = 'immediate'
+SELECT 'immediate', d.id, d.reader_id, d.version FROM due d
+-- Reading `locked` whole, once (an init plan, not a join the planner would loop over), takes every lock.
+WHERE d.mode = 'immediate' AND (SELECT count(*) FROM locked) > 0
 """
 
 RECORD = {False: f"WITH {MATCHED},{FIRST}{RECORD_REST}", True: f"WITH {MATCHED},{CORRECTION}{RECORD_REST}"}
 
-# Run after RECORD, in the same transaction: a new statement, so the count sees every message committed by
-# whoever held a reader's lock before us. Message ids are drawn first, so each email row knows its own.
+# Run after RECORD, in the same transaction: a new statement, so it sees every message and row committed by
+# whoever held a reader's lock before us (a second task matching the same event finds its rows and stops).
+# Message ids are drawn first, so each email row knows its own.
 IMMEDIATE = f"""
-WITH due(subscription_id, reader_id, version) AS (
+WITH given(subscription_id, reader_id, version) AS (
     SELECT * FROM unnest(%(subscriptions)s::bigint[], %(readers)s::bigint[], %(versions)s::text[])
+),
+due AS (
+    SELECT g.* FROM given g WHERE NOT {HAD.format(id="g.subscription_id", version="g.version")}
 ),
 today AS (
     SELECT reader_id, count(*) AS n FROM alerts_message
@@ -141,6 +144,7 @@ emails AS (
     SELECT subscription_id, %(event_id)s, 'email', version,
            CASE WHEN message_id IS NULL THEN 'queued' ELSE 'pending' END, 0, '', '', %(now)s, message_id
     FROM ranked
+    ON CONFLICT DO NOTHING
 )
 SELECT message_id FROM ranked WHERE message_id IS NOT NULL ORDER BY message_id
 """

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.queries import FilterError
 
 from . import accounts
+from .deliveries import HAD_CHANNELS
 from .forms import FollowForm, PasswordForm, PasswordSignInForm, RenameForm, SignInForm, WebhookForm
 from .models import Delivery, Message, Reader, Subscription, new_secret
 from .sending import site_url, unsubscribe_message_id
@@ -258,7 +259,7 @@ def feed(request, secret):
     """The private Atom feed of one subscription: the events it matched, newest first."""
     subscription = get_object_or_404(Subscription, atom_secret=secret)
     deliveries = (
-        subscription.deliveries.filter(channel=Delivery.Channel.FEED)
+        subscription.deliveries.filter(channel__in=HAD_CHANNELS)
         .select_related("event").order_by("-created_at", "-id")[:FEED_ITEMS]
     )
     atom = feedgenerator.Atom1Feed(

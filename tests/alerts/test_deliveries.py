@@ -1,8 +1,10 @@
 """What publishing records, without a worker: once per subscription and channel, corrections on request,
-the daily cap, and digests that gather what waits."""
+the daily cap, and digests that gather what waits. Each test runs with both recorders: the set-based SQL
+of PostgreSQL (alerts.recording) and the row-by-row one (alerts.deliveries.record_row_by_row)."""
 
 import pytest
 
+from alerts import deliveries
 from alerts.deliveries import build_digests, record_deliveries
 from alerts.models import Delivery, Message
 from alerts.sending import build_email
@@ -11,6 +13,13 @@ from tests import factories
 from tests.alerts.factories import ReaderFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["set-based", "row-by-row"])
+def recorder(request, monkeypatch):
+    if request.param == "row-by-row":
+        monkeypatch.setattr(deliveries.recording, "record", deliveries.record_row_by_row)
+    return request.param
 
 
 @pytest.fixture
@@ -23,9 +32,26 @@ def test_an_event_is_recorded_once_per_subscription_and_channel(studio, webhook_
     event = factories.EventFactory(organisations=[studio])
     messages, webhooks = record_deliveries(event.pk)
     assert (len(messages), len(webhooks)) == (1, 1)
-    assert sorted(subscription.deliveries.values_list("channel", flat=True)) == ["email", "feed", "webhook"]
+    assert sorted(subscription.deliveries.values_list("channel", flat=True)) == ["email", "webhook"]
     assert record_deliveries(event.pk) == ([], [])  # a retried or repeated match adds nothing
-    assert Delivery.objects.count() == 3 and Message.objects.count() == 1
+    assert Delivery.objects.count() == 2 and Message.objects.count() == 1
+
+
+def test_a_subscription_without_email_has_a_feed_row_and_a_mode_change_does_not_deliver_again(studio, client):
+    quiet = SubscriptionFactory(organisation_ids=[studio.pk], mode="off")
+    daily = SubscriptionFactory(organisation_ids=[studio.pk], mode="daily")
+    event = factories.EventFactory(organisations=[studio], title="Northlight signs a deal")
+    assert record_deliveries(event.pk) == ([], [])
+    assert list(quiet.deliveries.values_list("channel", "status")) == [("feed", "sent")]
+    assert list(daily.deliveries.values_list("channel", "status")) == [("email", "queued")]
+    for subscription in (quiet, daily):  # both private feeds list the event
+        feed = client.get(f"/alerts/feed/{subscription.atom_secret}.atom").content.decode()
+        assert "Northlight signs a deal" in feed
+    quiet.mode, daily.mode = "immediate", "off"
+    quiet.save()
+    daily.save()
+    assert record_deliveries(event.pk) == ([], [])  # each had the event already, whatever its mode now
+    assert Delivery.objects.count() == 2 and not Message.objects.exists()
 
 
 def test_drafts_and_rejected_events_record_nothing(studio):
