@@ -87,16 +87,29 @@ def send_digests(period):
 STALE = datetime.timedelta(minutes=15)
 
 
+def lost_webhook_retries(cutoff, limit=1000):
+    """Failing webhook deliveries whose retry should have run STALE ago: their countdown (and its jitter)
+    has passed and nothing claimed them since, so the retry task was lost with its worker or broker."""
+    now = timezone.now()
+    rows = Delivery.objects.filter(
+        channel=Delivery.Channel.WEBHOOK, status=Delivery.Status.RETRYING, claimed_at__lt=cutoff
+    ).values_list("id", "attempts", "claimed_at")[:limit]
+    return [
+        pk for pk, attempts, claimed_at in rows
+        if claimed_at < now - STALE - datetime.timedelta(seconds=sending.webhook_delay(attempts) * 1.1)
+    ]
+
+
 @shared_task
 def sweep_unsent():
     """Beat: queue again the sends a lost task left behind (a broker outage at commit, a worker lost for
-    good). The claims make a duplicate harmless."""
+    good, a webhook retry that never ran). The claims make a duplicate harmless."""
     cutoff = timezone.now() - STALE
     stale = Q(claimed_at__isnull=True, created_at__lt=cutoff) | Q(claimed_at__lt=cutoff)
     messages = Message.objects.filter(stale, status__in=[Message.Status.PENDING, Message.Status.SENDING])
     webhooks = Delivery.objects.filter(stale, channel=Delivery.Channel.WEBHOOK, status=Delivery.Status.PENDING)
     message_ids = list(messages.values_list("id", flat=True)[:1000])
-    webhook_ids = list(webhooks.values_list("id", flat=True)[:1000])
+    webhook_ids = list(webhooks.values_list("id", flat=True)[:1000]) + lost_webhook_retries(cutoff)
     for pk in message_ids:
         send_message.delay(pk)
     for pk in webhook_ids:

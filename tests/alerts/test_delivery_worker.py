@@ -12,6 +12,7 @@ import threading
 
 import pytest
 from django.urls import reverse
+from django.utils.timezone import now as django_now
 
 from alerts import accounts, tasks
 from alerts.models import Delivery, Message, WebhookAttempt
@@ -287,18 +288,24 @@ def test_the_sweeper_resends_once_what_a_killed_worker_left_claimed_and_the_brok
     hooked = SubscriptionFactory(reader=ReaderFactory(), mode="off", webhook_url=webhook_server.url("/swept"))
     event = factories.EventFactory(status=Event.Status.DRAFT)  # a draft: the row alone says what to send
     webhook = Delivery.objects.create(subscription=hooked, event=event, channel="webhook")
+    # And a failing one whose retry task was lost: its countdown (2 s here) passed long ago.
+    retrying = Delivery.objects.create(
+        subscription=hooked, event=factories.EventFactory(status=Event.Status.DRAFT), channel="webhook",
+        status="retrying", attempts=1, claimed_at=django_now(), last_error="The webhook answered 503.",
+    )
     message = Message.objects.get()
     assert message.status == Message.Status.SENDING and message.claimed_by
 
     worker = workers()
     assert sweep(worker) == 0  # fresh claims are left alone
     _age_claims(20)  # past the sweeper's 15 minutes and the claim's 10-minute lease
-    assert sweep(worker) == 2
+    assert sweep(worker) == 3
     sent_once = wait_until(lambda: settled(queue) and finished(worker, "send_message") == 1, WORK_TIMEOUT)
     assert sent_once, worker.log()[-3000:]
     assert sweep(worker) == 0  # nothing is left to sweep
     assert wait_until(lambda: settled(queue), WORK_TIMEOUT)
-    assert len(inbox.to("swept@example.org")) == 1 and len(webhook_server.to("/swept")) == 1
-    message.refresh_from_db()
-    webhook.refresh_from_db()
+    assert len(inbox.to("swept@example.org")) == 1 and len(webhook_server.to("/swept")) == 2
+    for row in (message, webhook, retrying):
+        row.refresh_from_db()
     assert (message.status, message.attempts) == ("sent", 2) and (webhook.status, webhook.attempts) == ("sent", 1)
+    assert (retrying.status, retrying.attempts) == ("sent", 2)
