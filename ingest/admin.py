@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from events.models import Event
@@ -330,8 +329,9 @@ class ArticleAdmin(ReadOnlyAdmin):
                 _, outcome = ingest_url_now(url)
                 self.message_user(request, *describe_outcome(url, outcome))
                 return redirect(reverse("admin:ingest_article_changelist"))
-            if submit_url(url):
-                follow = reverse("admin:ingest_article_changelist") + "?" + urlencode({"q": url})
+            sent, run = submit_url(url)
+            if sent:
+                follow = reverse("admin:ingest_ingestrun_change", args=[run.pk])
                 self.message_user(
                     request,
                     format_html('Queued {}: a worker reads it shortly. <a href="{}">Follow it here</a>.', url, follow),
@@ -371,3 +371,17 @@ class IngestRunAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["kind", "status"]
     list_select_related = ["feed"]
+    readonly_fields = ["what_became_of_it"]
+
+    @admin.display(description="What became of it")
+    def what_became_of_it(self, run):
+        """A URL run's outcome in the words Submit a URL uses when it reads the URL in-process."""
+        if run.kind != IngestRun.Kind.URL:
+            return "—"
+        if run.status == IngestRun.Status.RUNNING:
+            return "Queued: a worker has not finished reading it yet (it retries a page that is down)."
+        if not run.result:
+            return run.error or "—"
+        outcome = pipeline.Outcome(run.result, article_id=run.article_id, event_id=run.event_id,
+                                   event_created=run.event_created, error=run.error)
+        return describe_outcome(run.target, outcome)[0]

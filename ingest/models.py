@@ -371,6 +371,14 @@ class IngestRun(models.Model):
     irrelevant_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # What became of a URL run's one article (a curator's submission, read by a worker later): the
+    # article it stored or duplicated, and the event it proposed or joined. Feed runs leave these empty.
+    result = models.CharField(max_length=16, blank=True, help_text="new, duplicate, irrelevant or failed")
+    article = models.ForeignKey(
+        "Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    event_created = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-started_at"]

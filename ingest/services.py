@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.utils import timezone
 
 from . import feeds, pipeline
 from .fetch import FetchError
@@ -34,20 +35,36 @@ def ingest_url_now(url):
         run.refresh_from_db()
         run.finish(error=exc.message)
         return run, pipeline.Outcome(pipeline.FAILED, error=exc.message)
+    record_url_outcome(run.pk, outcome)
     run.refresh_from_db()
-    run.finish(error=outcome.error)
     return run, outcome
 
 
-def submit_url(url):
-    """Queue one URL for a worker; the article appears when the worker is done.
+def record_url_outcome(run_id, outcome):
+    """Finish a URL run with what became of its article, so a submission read later by a worker can say
+    whether it was stored, joined an event, duplicated an article (under another address too), or failed."""
+    IngestRun.objects.filter(pk=run_id, kind=IngestRun.Kind.URL).update(
+        result=outcome.result,
+        article_id=outcome.article_id,
+        event_id=outcome.event_id,
+        event_created=outcome.event_created,
+        error=outcome.error,
+        status=IngestRun.Status.FAILED if outcome.error else IngestRun.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+    )
 
-    Returns False when the task queue is unreachable: the URL is then kept as a pending article (and
+
+def submit_url(url):
+    """Queue one URL for a worker; returns (sent, run): the URL run that says what became of it once the
+    worker is done (`record_url_outcome`).
+
+    `sent` is False when the task queue is unreachable: the URL is then kept as a pending article (and
     logged), and sent again once the queue is back, so a curator's submission is never lost.
     """
     from .tasks import enqueue_article
 
-    return enqueue_article(url)
+    run = _run(IngestRun.Kind.URL, url)
+    return enqueue_article(url, run_id=run.pk), run
 
 
 def looks_like_feed(content):

@@ -84,7 +84,12 @@ def ingest_article(self, url=None, feed_id=None, run_id=None, published=None, ar
                 kwargs={**self.request.kwargs, "host_waits": host_waits + 1}, countdown=random.uniform(1, 4)
             )
             return "host busy"
-        return pipeline.ingest_url(url, feed_id=feed_id, run_id=run_id, published_hint=published).result
+        outcome = pipeline.ingest_url(url, feed_id=feed_id, run_id=run_id, published_hint=published)
+        if run_id is not None and feed_id is None:  # a submitted URL's own run: say what became of it
+            from .services import record_url_outcome
+
+            record_url_outcome(run_id, outcome)
+        return outcome.result
 
 
 @shared_task(

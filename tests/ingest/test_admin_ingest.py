@@ -132,11 +132,14 @@ def test_articles_and_runs_are_read_only_with_their_errors(curator_client):
 
 def test_submitting_a_url_queues_it(curator_client, monkeypatch):
     queued = []
-    monkeypatch.setattr("ingest.admin.submit_url", queued.append)
+    monkeypatch.setattr("ingest.admin.submit_url", lambda url: (queued.append(url) or True, IngestRun.objects.create(
+        kind=IngestRun.Kind.URL, target=url)))
     url = reverse("admin:ingest_article_submit")
     assert curator_client.get(url).status_code == 200
-    response = curator_client.post(url, {"url": "https://news.example.com/story"})
-    assert response.status_code == 302 and queued == ["https://news.example.com/story"]
+    response = curator_client.post(url, {"url": "https://news.example.com/story"}, follow=True)
+    assert queued == ["https://news.example.com/story"]
+    run = IngestRun.objects.get(target="https://news.example.com/story")
+    assert reverse("admin:ingest_ingestrun_change", args=[run.pk]) in response.content.decode()
     assert curator_client.post(url, {"url": "not a url"}).status_code == 200
 
 
