@@ -224,6 +224,6 @@ def test_the_readme_postgresql_command_works_on_a_fresh_database_as_pasted(tmp_p
         assert wait_until(lambda: _status(f"http://127.0.0.1:{port}/") == 200, START_TIMEOUT, 0.5), demo.log()[-4000:]
         assert _query(fresh_database, "SELECT count(*) FROM events_event WHERE status = 'published'")[0][0] > 0
         demo.ctrl_c()
-        assert wait_until(lambda: not demo.group_alive(), 30, 0.2), demo.log()[-3000:]
+        assert wait_until(lambda: not demo.group_alive(), 60, 0.2), demo.log()[-3000:]
     finally:
         demo.kill()
