@@ -312,3 +312,22 @@ def test_a_draft_whose_date_is_unknown_says_so_on_the_screen_and_in_the_queue(cu
     curator_client.post(review_url, data)
     published = Event.objects.get(pk=draft.pk)
     assert published.status == "published" and published.date == datetime.date(2024, 12, 9)
+
+
+def test_candidates_found_before_the_registry_answered_them_are_settled_by_the_migration(sample):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    settle = import_module("ingest.migrations.0007_settle_candidates_already_in_registry").settle_candidates
+    article = Article.objects.first()
+    org = factories.OrganisationFactory(name="Quillfeather Studios", aliases="Quillfeather Inc.")
+    for name in ["Quillfeather  studios", "QUILLFEATHER INC.", "Inkwell Pictures"]:
+        CandidateName.objects.create(article=article, name=name, key=" ".join(name.casefold().split()),
+                                     kind="organisation", sentence=f"{name} signed on.")
+    CandidateName.objects.filter(key__startswith="quillfeather").update(status="open")  # as found before
+    settle(apps, None)
+    status = dict(CandidateName.objects.filter(article=article, key__in=[
+        "quillfeather studios", "quillfeather inc.", "inkwell pictures"]).values_list("key", "status"))
+    assert status == {"quillfeather studios": "added", "quillfeather inc.": "added", "inkwell pictures": "open"}
+    assert org.pk
