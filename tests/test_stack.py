@@ -70,6 +70,14 @@ def _state(pid):
         return stat.read().rsplit(")", 1)[1].split()[0]
 
 
+def _as_in_a_terminal():
+    """Ctrl-C reaches the command as it does a newcomer's: a suite started in the background by a
+    non-interactive shell (`make test &`, as CI scripts may) inherits SIGINT ignored, and Python then keeps
+    it ignored, so the demo would never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 class Command:
     """A shell command started in its own process group, as a terminal runs it, with its log in a file."""
 
@@ -79,7 +87,7 @@ class Command:
         with open(log_path, "w") as log:
             self.process = subprocess.Popen(
                 ["bash", "-c", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_as_in_a_terminal,
             )
 
     def log(self):
