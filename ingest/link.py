@@ -355,7 +355,22 @@ def registry_entries():
             details[(kind, row.pk)] = (row.name, getattr(row, "kind", "") if kind == ORGANISATION else "")
             entries.append((row.name, kind, row.pk))
             entries.extend((alias, kind, row.pk) for alias in row.alias_list)
+            if kind == PERSON:
+                entries.extend((variant, kind, row.pk) for variant in without_middle_initials(row.name))
     return entries, details
+
+
+_MIDDLE_INITIAL = re.compile(r"^[A-Z]\.?$")
+
+
+def without_middle_initials(name):
+    """The name as coverage often writes it, without its middle initials: a judge filed as "Sidney H.
+    Stein" is "Judge Sidney Stein" in most stories. Empty when the name has none."""
+    words = name.split()
+    if len(words) < 3:
+        return []
+    kept = [words[0], *(w for w in words[1:-1] if not _MIDDLE_INITIAL.match(w)), words[-1]]
+    return [" ".join(kept)] if len(kept) < len(words) else []
 
 
 def registry_parents():

@@ -154,6 +154,17 @@ def test_the_matcher_is_built_from_the_organisations_and_people_in_the_database(
 
 
 @pytest.mark.django_db
+def test_a_person_filed_with_middle_initials_is_found_without_them():
+    stein = PersonFactory(name="Sidney H. Stein")
+    martin = PersonFactory(name="George R. R. Martin")
+    found = {e.id: e.count for e in link_entities(
+        "Judge Sidney Stein let the suit go on; Sidney H. Stein wrote that George Martin's novels were copied."
+    )}
+    assert found == {stein.pk: 2, martin.pk: 1}
+    assert link_entities("Sidney Lumet directed it; H. Stein wrote the score.") == []
+
+
+@pytest.mark.django_db
 def test_the_matcher_is_rebuilt_when_an_organisation_is_added():
     OrganisationFactory(name="OpenAI", kind="ai_company")
     before = current_matcher()
