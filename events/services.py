@@ -9,6 +9,7 @@ import re
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from simple_history.utils import update_change_reason
 
 from .models import (
     DATE_UNKNOWN_REFUSAL,
@@ -374,15 +375,29 @@ def merge_event_into(draft, target):
     target's own links and roles win), and the draft is rejected. Returns the target."""
     if draft.pk == target.pk:
         raise ValueError("An event cannot be merged into itself.")
+    # What the merge brings to the target says so in the target's history, not just "added".
+    reason = f"Merged from the draft “{draft.title}” (#{draft.pk})"[:100]
+    brought = []
     for source in Source.objects.filter(event=draft).exclude(review=Source.Review.REJECTED):
-        add_source_to_event(
+        before = Source.objects.filter(event=target, url=source.url[:1000]).exists()
+        added = add_source_to_event(
             target, url=source.url, title=source.title, publisher=source.publisher, published_on=source.published_on
         )
+        if not before:
+            brought.append(added)
     for link in EventOrganisation.objects.filter(event=draft):
-        EventOrganisation.objects.get_or_create(
+        added, created = EventOrganisation.objects.get_or_create(
             event=target, organisation_id=link.organisation_id, defaults={"role": link.role}
         )
+        if created:
+            brought.append(added)
     for link in EventPerson.objects.filter(event=draft):
-        EventPerson.objects.get_or_create(event=target, person_id=link.person_id, defaults={"role": link.role})
+        added, created = EventPerson.objects.get_or_create(
+            event=target, person_id=link.person_id, defaults={"role": link.role}
+        )
+        if created:
+            brought.append(added)
+    for row in brought:
+        update_change_reason(row, reason)
     reject_events([draft])
     return target

@@ -169,3 +169,15 @@ def test_an_organisation_merge_and_its_undoing_show_on_the_events_history(curato
     undone = rows(history_page(curator_client, event))[0]
     assert "Organisation Northlight: changed" in undone and "Organisation: Northlight Studios → Northlight" in undone
     assert "curator" in undone
+
+
+def test_what_a_draft_merge_brings_says_so_on_the_targets_history(curator_client, published):
+    other = factories.OrganisationFactory(name="Brightwater Agency", kind="agency")
+    draft = factories.EventFactory(title="Agency report of the deal", status="draft", kind="deal",
+                                   organisations=[other], date=published.date)
+    draft.sources.create(url="https://wire.example.com/deal", title="Wire report", review="accepted")
+    services.merge_event_into(draft, published)
+    page = rows(history_page(curator_client, published))
+    merged = [row for row in page if "Merged from the draft “Agency report of the deal”" in row]
+    assert any("Wire report" in row or "wire.example.com" in row for row in merged), page[:6]
+    assert any("Brightwater Agency" in row for row in merged), page[:6]
