@@ -8,6 +8,7 @@ import dataclasses
 import datetime
 import hashlib
 import re
+import time
 
 from django.conf import settings
 from django.core import signing
@@ -187,6 +188,22 @@ ORGANISATION_COVERAGE_KEY = "events:organisation-coverage"
 MOST_COVERED = 50
 
 
+def _counted_with_grace(key, compute, *, max_age):
+    """`compute()`, cached exact for the current counts version; after a change the last result is
+    served while it is under `max_age` seconds old, so a burst of publications does not recount at once."""
+    version_key = f"{key}:{counts_version()}"
+    found = cache.get(version_key)
+    if found is not None:
+        return found
+    latest = cache.get(f"{key}:latest")
+    if latest is not None and time.time() - latest[0] < max_age:
+        return latest[1]
+    found = compute()
+    cache.set(version_key, found, 6 * 3600)
+    cache.set(f"{key}:latest", (time.time(), found), 24 * 3600)
+    return found
+
+
 def organisation_coverage(*, max_age):
     """How much each organisation is covered: {"counts": {organisation id: published events},
     "most_covered": [(slug, name)] of the fifty with most events, by name}.
@@ -196,15 +213,10 @@ def organisation_coverage(*, max_age):
     result is cached: exact for the current events version (organisation renames move it too), but after
     a change the last result is served while it is under `max_age` seconds old.
     """
-    import time
+    return _counted_with_grace(ORGANISATION_COVERAGE_KEY, _organisation_coverage, max_age=max_age)
 
-    version_key = f"{ORGANISATION_COVERAGE_KEY}:{counts_version()}"
-    coverage = cache.get(version_key)
-    if coverage is not None:
-        return coverage
-    latest = cache.get(f"{ORGANISATION_COVERAGE_KEY}:latest")
-    if latest is not None and time.time() - latest[0] < max_age:
-        return latest[1]
+
+def _organisation_coverage():
     if connection.vendor == "postgresql":
         from .aggregates import organisation_totals
 
@@ -217,13 +229,10 @@ def organisation_coverage(*, max_age):
             .values_list("organisation_id", "organisation__slug", "organisation__name", "n")
         )
     top = sorted(rows, key=lambda row: (-row[3], row[2]))[:MOST_COVERED]
-    coverage = {
+    return {
         "counts": {pk: n for pk, _, _, n in rows},
         "most_covered": sorted(((slug, name) for _, slug, name, _ in top), key=lambda row: row[1]),
     }
-    cache.set(version_key, coverage, 6 * 3600)
-    cache.set(f"{ORGANISATION_COVERAGE_KEY}:latest", (time.time(), coverage), 24 * 3600)
-    return coverage
 
 
 def most_covered_organisations(*, max_age):
@@ -231,17 +240,12 @@ def most_covered_organisations(*, max_age):
     form's plain select offers. On PostgreSQL fifty kept rows (events/aggregates.py), not the ~2,000 of
     organisation_coverage(); cached the same way (exact for the counts version, else the last result while
     it is under `max_age` seconds old)."""
-    import time
-
     if connection.vendor != "postgresql":
         return organisation_coverage(max_age=max_age)["most_covered"]
-    version_key = f"{ORGANISATION_COVERAGE_KEY}:top:{counts_version()}"
-    found = cache.get(version_key)
-    if found is not None:
-        return found
-    latest = cache.get(f"{ORGANISATION_COVERAGE_KEY}:top:latest")
-    if latest is not None and time.time() - latest[0] < max_age:
-        return latest[1]
+    return _counted_with_grace(f"{ORGANISATION_COVERAGE_KEY}:top", _most_covered_from_kept_rows, max_age=max_age)
+
+
+def _most_covered_from_kept_rows():
     with connection.cursor() as cursor:
         # Ties go by name in code point order, as organisation_coverage() sorts them in Python.
         cursor.execute(
@@ -249,10 +253,7 @@ def most_covered_organisations(*, max_age):
             ' WHERE m.scope = \'t\' AND m.n > 0 ORDER BY m.n DESC, o.name COLLATE "C" LIMIT %s',
             [MOST_COVERED],
         )
-        found = sorted(cursor.fetchall(), key=lambda row: row[1])
-    cache.set(version_key, found, 6 * 3600)
-    cache.set(f"{ORGANISATION_COVERAGE_KEY}:top:latest", (time.time(), found), 24 * 3600)
-    return found
+        return sorted(cursor.fetchall(), key=lambda row: row[1])
 
 
 # --- Resolving the form into Filters --------------------------------------------------------------

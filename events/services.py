@@ -378,12 +378,12 @@ def merge_event_into(draft, target):
     # What the merge brings to the target says so in the target's history, not just "added".
     reason = f"Merged from the draft “{draft.title}” (#{draft.pk})"[:100]
     brought = []
+    target_urls = set(Source.objects.filter(event=target).values_list("url", flat=True))
     for source in Source.objects.filter(event=draft).exclude(review=Source.Review.REJECTED):
-        before = Source.objects.filter(event=target, url=source.url[:1000]).exists()
         added = add_source_to_event(
             target, url=source.url, title=source.title, publisher=source.publisher, published_on=source.published_on
         )
-        if not before:
+        if added.url not in target_urls:
             brought.append(added)
     for link in EventOrganisation.objects.filter(event=draft):
         added, created = EventOrganisation.objects.get_or_create(

@@ -34,7 +34,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnreachable
 from redis.exceptions import RedisError
 
-from . import feeds, hosts, pipeline
+from . import feeds, hosts, pipeline, services
 from .fetch import TransientFetchError
 from .models import Article, Feed
 
@@ -86,9 +86,7 @@ def ingest_article(self, url=None, feed_id=None, run_id=None, published=None, ar
             return "host busy"
         outcome = pipeline.ingest_url(url, feed_id=feed_id, run_id=run_id, published_hint=published)
         if run_id is not None and feed_id is None:  # a submitted URL's own run: say what became of it
-            from .services import record_url_outcome
-
-            record_url_outcome(run_id, outcome)
+            services.record_url_outcome(run_id, outcome)
         return outcome.result
 
 
