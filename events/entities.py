@@ -79,7 +79,10 @@ def organisation_lawsuits(organisation_ids):
     )
     for lawsuit_id, role in links:
         sides.setdefault(lawsuit_id, set()).add(SIDES[role])
-    lawsuits = Lawsuit.objects.filter(pk__in=list(sides)).order_by("-filed_on", "case_name")
+    # What the organisation page shows of each suit, not its summary and claims (a few hundred suits).
+    lawsuits = Lawsuit.objects.filter(pk__in=list(sides)).order_by("-filed_on", "case_name").only(
+        "slug", "case_name", "filed_on", "status"
+    )
     labels = dict(LawsuitParty.Side.choices)
     return [(lawsuit, sorted(labels[s] for s in sides[lawsuit.pk])) for lawsuit in lawsuits]
 

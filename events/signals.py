@@ -14,6 +14,7 @@ from .models import (
     EventOrganisation,
     EventPerson,
     Lawsuit,
+    LawsuitParty,
     Organisation,
     Person,
     Source,
@@ -36,6 +37,13 @@ def organisation_changed(sender, **kwargs):
 def named_on_cards(sender, **kwargs):
     # Their names and slugs appear on timeline cards: every cached card goes stale.
     forget_cards()
+
+
+@receiver([post_save, post_delete], sender=LawsuitParty)
+def lawsuit_party_changed(sender, **kwargs):
+    # An organisation's page lists the suits it is a party to, and is cached by the pages version
+    # (views.organisation_detail); the parties on the record change no card and no count.
+    forget_event_pages()
 
 
 @receiver([post_save, post_delete], sender=Source)

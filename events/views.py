@@ -4,6 +4,7 @@ Views are thin: they validate the query with TimelineFilterForm and ask queries.
 """
 
 import hashlib
+import re
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import dates
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
@@ -101,9 +103,7 @@ def _entity_page(request, template, context, filters, subject, **param):
     key = _results_key("entity", query, versions)
     html = cache.get(key)
     if html is None:
-        page_context = _page_context(filters, query=query, versions=versions, back_url=request.path)
-        html = render_to_string("events/timeline.html#page", page_context, request)
-        cache.set(key, html, RESULTS_TIMEOUT)
+        html = _entity_results(request, filters, query, versions, key)
     context.update(
         filters=filters,
         chart=chart_html(filters, subject=subject, version=versions.counts),
@@ -111,6 +111,14 @@ def _entity_page(request, template, context, filters, subject, **param):
         output_query=output_query(query),
     )
     return render(request, template, context)
+
+
+def _entity_results(request, filters, query, versions, key):
+    """The first page of an entity's timeline, rendered now and cached under `key` (its _results_key)."""
+    page_context = _page_context(filters, query=query, versions=versions, back_url=request.path)
+    html = render_to_string("events/timeline.html#page", page_context, request)
+    cache.set(key, html, RESULTS_TIMEOUT)
+    return html
 
 
 def filter_choices(filters):
@@ -329,11 +337,32 @@ def event_detail(request, slug):
 
 ORGANISATIONS_PER_PAGE = 100
 MAX_ORGANISATION_PAGE = 100_000
+# The list's counts come from organisation_coverage(max_age=300), which after a change may serve counts up
+# to five minutes old: a rendered page is kept no longer, so the counts lag as they did before it was cached.
+ORGANISATION_LIST_TIMEOUT = 300
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+MONTHS_3 = dates.MONTHS_3
+
+
+def _slug_url(name):
+    """slug -> reverse(name, args=[slug]), with reverse() run once: a list of a hundred organisations spent
+    85 % of its time in two reverse() a row. A slug the URL would have to quote goes through reverse()."""
+    placeholder = "slug-placeholder"
+    prefix, suffix = reverse(name, args=[placeholder]).split(placeholder)
+
+    def url(slug):
+        return prefix + slug + suffix if SLUG.fullmatch(slug) else reverse(name, args=[slug])
+
+    return url
 
 
 @require_GET
 def organisation_list(request):
-    """Every organisation by name, a hundred a page, with its number of published events (cached)."""
+    """Every organisation by name, a hundred a page, with its number of published events.
+
+    The rows are the same for every reader: rendered once per page and kept until a name changes (cards
+    version) or the counts do (counts version), for at most ORGANISATION_LIST_TIMEOUT.
+    """
     raw = request.GET.get("page", "1")
     # A page past the last is empty, but a number PostgreSQL cannot hold as an offset is a 500: refuse it.
     if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_ORGANISATION_PAGE):
@@ -341,38 +370,117 @@ def organisation_list(request):
             f"page must be a whole number from 1 to {MAX_ORGANISATION_PAGE}.", content_type="text/plain; charset=utf-8"
         )
     number = int(raw)
+    versions = current_versions()
+    key = f"events:organisations:{versions.cards}:{versions.counts}:{number}"
+    rows_html = cache.get(key)
+    if rows_html is None:
+        rows_html = render_to_string("events/_organisation_rows.html", _organisation_rows(number), request)
+        cache.set(key, rows_html, ORGANISATION_LIST_TIMEOUT)
+    return render(request, "events/organisation_list.html", {"rows_html": mark_safe(rows_html)})  # noqa: S308
+
+
+def _organisation_rows(number):
+    """The context of page `number` of the organisations list: three queries, whatever its rows."""
     start = (number - 1) * ORGANISATIONS_PER_PAGE
     rows = list(
         Organisation.objects.select_related("parent").order_by("name")[start : start + ORGANISATIONS_PER_PAGE + 1]
     )
-    counts_with_subsidiaries(rows[:ORGANISATIONS_PER_PAGE], organisation_coverage(max_age=300)["counts"])
-    context = {
-        "organisations": rows[:ORGANISATIONS_PER_PAGE],
+    organisations = rows[:ORGANISATIONS_PER_PAGE]
+    counts_with_subsidiaries(organisations, organisation_coverage(max_age=300)["counts"])
+    organisation_url = _slug_url("events:organisation")
+    kinds = dict(Organisation.Kind.choices)
+    for organisation in organisations:
+        organisation.url = organisation_url(organisation.slug)
+        organisation.parent_url = organisation_url(organisation.parent.slug) if organisation.parent else ""
+        organisation.kind_label = kinds.get(organisation.kind, organisation.kind)
+    return {
+        "organisations": organisations,
+        "timeline_url": reverse("events:timeline"),
         "previous_page": number - 1 if number > 1 else None,
         "next_page": number + 1 if len(rows) > ORGANISATIONS_PER_PAGE else None,
     }
-    return render(request, "events/organisation_list.html", context)
+
+
+def _organisation_key(slug, versions):
+    """The cache key of what an organisation page shows every reader above its follow line: its names,
+    parent and subsidiaries, lawsuits (their parties move the pages version: signals.py), the
+    organisations it appears with and its chart."""
+    return f"events:organisation:{versions.pages}:{versions.cards}:{versions.counts}:{slug}"
+
+
+def _organisation_filters(organisation):
+    return Filters(organisations=[organisation], organisation_ids=with_subsidiaries({organisation.pk}))
+
+
+def _lawsuit_rows(lawsuits):
+    """The organisation's lawsuits as plain values for its page: link, name and one line of details each,
+    made here rather than by reverse(), filters and conditions per row in the template (a popular
+    organisation is party to a few hundred suits; each template variable of a row costs ~3 us a suit)."""
+    lawsuit_url = _slug_url("events:lawsuit")
+    statuses = dict(Lawsuit.Status.choices)
+    rows = []
+    for lawsuit, sides in lawsuits:
+        details = [", ".join(sides).lower()]
+        if lawsuit.filed_on:
+            filed = lawsuit.filed_on  # as the date filter's "j M Y"
+            details.append(f"filed {filed.day} {MONTHS_3[filed.month].title()} {filed.year:04d}")
+        details.append(str(statuses.get(lawsuit.status, lawsuit.status)).lower())
+        rows.append({"url": lawsuit_url(lawsuit.slug), "case_name": lawsuit.case_name, "details": " · ".join(details)})
+    return rows
+
+
+def _organisation_about(request, organisation, filters, versions):
+    """The HTML of templates/events/_organisation_about.html: no per-reader content."""
+    organisation_url = _slug_url("events:organisation")
+    subsidiaries = list(organisation.subsidiaries.order_by("name"))
+    co_occurring = co_occurring_organisations(filters.organisation_ids)
+    for other in [*subsidiaries, *co_occurring]:
+        other.url = organisation_url(other.slug)
+    context = {
+        "organisation": organisation,
+        "subsidiaries": subsidiaries,
+        "co_occurring": co_occurring,
+        "lawsuits": _lawsuit_rows(organisation_lawsuits(filters.organisation_ids)),
+        "chart": chart_html(filters, subject=organisation.name, version=versions.counts),
+    }
+    return render_to_string("events/_organisation_about.html", context, request)
 
 
 @require_GET
 def organisation_detail(request, slug):
-    organisation = Organisation.objects.select_related("parent").filter(slug=slug).first()
-    if organisation is None:
-        survivor = services.merged_organisation_redirect(slug)  # merged away: its URL lives on, permanently
-        if survivor is None:
-            raise Http404("No such organisation.")
-        return HttpResponsePermanentRedirect(survivor.get_absolute_url())
-    subsidiaries = list(organisation.subsidiaries.order_by("name"))
-    filters = Filters(organisations=[organisation], organisation_ids=with_subsidiaries({organisation.pk}))
+    """An organisation, its lawsuits, the organisations it appears with, its chart and its timeline.
+
+    Both parts every reader sees alike are cached, keyed by the versions that move when anything they show
+    changes: on a visit with both cached, two cache round trips and no query. The page around them (the
+    follow line, base.html's per-reader parts) is rendered on every visit.
+    """
+    versions = current_versions()
+    query = QueryDict(mutable=True)
+    query["org"] = slug
+    about_key, page_key = _organisation_key(slug, versions), _results_key("entity", query, versions)
+    found = cache.get_many([about_key, page_key])
+    about, page_html = found.get(about_key), found.get(page_key)
+    if about is None or page_html is None:
+        organisation = Organisation.objects.select_related("parent").filter(slug=slug).first()
+        if organisation is None:
+            survivor = services.merged_organisation_redirect(slug)  # merged away: its URL lives on, permanently
+            if survivor is None:
+                raise Http404("No such organisation.")
+            return HttpResponsePermanentRedirect(survivor.get_absolute_url())
+        filters = _organisation_filters(organisation)
+        if about is None:
+            about = (organisation.name, _organisation_about(request, organisation, filters, versions))
+            cache.set(about_key, about, RESULTS_TIMEOUT)
+        if page_html is None:
+            page_html = _entity_results(request, filters, query, versions, page_key)
+    name, about_html = about
     context = {
-        "organisation": organisation,
-        "subsidiaries": subsidiaries,
-        "co_occurring": co_occurring_organisations(filters.organisation_ids),
-        "lawsuits": organisation_lawsuits(filters.organisation_ids),
+        "name": name,
+        "about_html": mark_safe(about_html),  # noqa: S308 (our own template)
+        "page_html": mark_safe(page_html),  # noqa: S308
+        "output_query": output_query(query),
     }
-    return _entity_page(
-        request, "events/organisation_detail.html", context, filters, organisation.name, org=organisation.slug
-    )
+    return render(request, "events/organisation_detail.html", context)
 
 
 @require_GET
