@@ -5,9 +5,10 @@ subsidiaries), one person, lawsuit or agreement, with or without kinds and a dat
 of events_monthly_count: at most months x kinds of them, whatever the number of events. A date range
 that starts or ends inside a month reads those days from events_daily_count (the whole timeline,
 migration 0013), an organisation's links by (organisation, event_date), or the few events of a person,
-lawsuit or agreement. Other filters (several
-organisations, a person and an organisation, a text search) are counted from the events with a bound:
-the newest MAX_COUNTED matching events, and the chart says so when it is cut. The organisation page's
+lawsuit or agreement. A search of one word reads the rows of its lexeme in events_search_count
+(migration 0018) when no other lexeme starts as it does. Other filters (several organisations, a person
+and an organisation, a search of several words) are counted from the events with a bound: the newest
+MAX_COUNTED matching events, and the chart says so when it is cut. The organisation page's
 "often together with" is rows of events_cooccurrence_count.
 
 SQLite (the demo) has no count tables: there everything is counted from the events, which is fine at
@@ -16,6 +17,7 @@ the demo's size.
 
 import dataclasses
 import datetime
+import hashlib
 
 from django.core.cache import cache
 from django.db import connection
@@ -73,6 +75,7 @@ def rebuild_counts():
     if has_count_tables():
         with connection.cursor() as cursor:
             cursor.execute("SELECT events_rebuild_counts()")
+            cursor.execute("SELECT events_rebuild_search_counts()")
 
 
 def organisation_root(organisation_ids):
@@ -87,9 +90,13 @@ def organisation_root(organisation_ids):
 
 def scope_of(filters):
     """('a' | 'o' | 'x' | 'p' | 'l' | 'g', id) when one row set of events_monthly_count answers `filters`
-    (kind and dates aside), else None."""
+    (kind and dates aside), ('w', lexeme) when events_search_count's rows of one lexeme do (a search of
+    one word, nothing else but kinds and dates), else None."""
     if filters.q and search_words(filters.q):
-        return None
+        if filters.organisation_ids or filters.person or filters.lawsuit or filters.agreement:
+            return None
+        lexeme = search_lexeme(filters)
+        return None if lexeme is None else ("w", lexeme)
     scopes = []
     if filters.organisation_ids:
         ids = frozenset(filters.organisation_ids)
@@ -109,6 +116,34 @@ def scope_of(filters):
     if len(scopes) > 1:
         return None
     return scopes[0] if scopes else ("a", 0)
+
+
+# The lexeme a one-word search asks for as a prefix ('strike':*), from PostgreSQL's own parsing of it.
+PREFIX_LEXEME = r"^'([^']+)':\*$"
+
+
+def search_lexeme(filters):
+    """The lexeme whose kept rows count exactly the events a one-word search matches, or None.
+
+    The search matches its word as a prefix of any lexeme of an event's document (events.search), so the
+    kept rows of one lexeme count it only when no other lexeme of a published event starts with that
+    prefix ("strike" while no "striker"): one query, which reads the rows of at most the first such lexeme
+    and one more. A search of several words, or of a word widened by its corrections, is counted with a
+    bound instead (_bounded)."""
+    terms = filters.search_terms or tuple((word,) for word in search_words(filters.q))
+    if len(terms) != 1 or len(terms[0]) != 1:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT q.prefix, ARRAY(SELECT DISTINCT c.lexeme FROM events_search_count c"
+            " WHERE c.lexeme >= q.prefix AND c.lexeme < q.prefix || chr(1114111) AND c.n > 0 LIMIT 2)"
+            " FROM (SELECT substring(to_tsquery('english', %s)::text FROM %s) COLLATE \"C\" AS prefix) AS q",
+            [f"{terms[0][0]}:*", PREFIX_LEXEME],
+        )
+        prefix, lexemes = cursor.fetchone()
+    if prefix is None or len(lexemes) > 1:
+        return None
+    return lexemes[0] if lexemes else prefix  # no lexeme: nothing matches, and its rows say so
 
 
 def _month_start(day):
@@ -156,11 +191,11 @@ def _table_rows(scope, scope_id, filters, *, totals=False):
     columns = "NULL::date, NULL, coalesce(sum(n), 0)::int, max(changed_at)" if totals else (
         "month, kind, n, NULL::timestamptz"
     )
-    sql = (
-        f"SELECT {columns} FROM events_monthly_count"
-        " WHERE scope = %s AND scope_id = %s AND n > 0"
-    )
-    params = [scope, scope_id]
+    if scope == "w":
+        sql, params = f"SELECT {columns} FROM events_search_count WHERE lexeme = %s AND n > 0", [scope_id]
+    else:
+        sql = f"SELECT {columns} FROM events_monthly_count WHERE scope = %s AND scope_id = %s AND n > 0"
+        params = [scope, scope_id]
     if filters.kinds:
         sql += " AND kind = ANY (%s)"
         params.append(list(filters.kinds))
@@ -253,38 +288,62 @@ def _bounded(filters):
     return found
 
 
+# How a search is counted (walk the newest events, or ask the search index) is a plan, not a result: the
+# counts are the newest MAX_COUNTED matches either way. So the plan is kept apart from the counts, under the
+# words and dates alone, and outlives publications: the count after one reads the events once, not three times.
+SEARCH_PLAN_TIMEOUT = 3600
+
+
 def _walk_cutoff(filters):
     """For a search whose words are common (in one of the newest SEARCH_SAMPLE events of its dates in
     SEARCH_COMMON or more): the first day of the month from which on the newest SEARCH_WALK published events
     of its dates lie, read from the kept monthly counts. None where the search index alone is the better
     plan: a rare word's matches are few, and walking events past it costs a check of each event's search
-    document (~5-20 us)."""
+    document (~5-20 us). Cached for SEARCH_PLAN_TIMEOUT under the words and dates: a plan a little out of
+    date costs time, never a wrong count."""
     if not (filters.q and has_count_tables()):
         return None
+    key = search_plan_key(filters)
+    found = cache.get(key)
+    if not isinstance(found, tuple):
+        found = (_plan_search_walk(filters),)
+        cache.set(key, found, SEARCH_PLAN_TIMEOUT)
+    return found[0]
+
+
+def search_plan_key(filters):
+    plan = repr((filters.search_terms or filters.q, filters.date_from, filters.date_to))
+    return "events:search-plan:" + hashlib.sha1(plan.encode()).hexdigest()
+
+
+def _plan_search_walk(filters):
+    """_walk_cutoff's answer, in one query: the search's matches among the newest SEARCH_SAMPLE events of
+    its dates, and the month from which on its newest SEARCH_WALK events lie."""
     from .search import search_condition
 
     dated = Filters(date_from=filters.date_from, date_to=filters.date_to)
     recent = filtered_events(dated).values("id")[:SEARCH_SAMPLE]
-    matches = Event.objects.filter(pk__in=recent).filter(
+    sample = Event.objects.filter(pk__in=recent).filter(
         search_condition(filters.q, terms=filters.search_terms or None)
-    ).count()
-    if matches * SEARCH_COMMON < SEARCH_SAMPLE:
-        return None
-    months, params = "", [SEARCH_WALK]
+    ).values("id")
+    sample_sql, sample_params = sample.query.sql_with_params()
+    months, months_params = "", []
     if filters.date_to:
-        months += " AND month <= %s"
-        params.insert(0, filters.date_to)
+        months, months_params = " AND month <= %s", [filters.date_to]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT month FROM (SELECT month, sum(total) OVER (ORDER BY month DESC) AS running FROM"
+            f"SELECT (SELECT count(*) FROM ({sample_sql}) AS sample),"
+            " (SELECT month FROM (SELECT month, sum(total) OVER (ORDER BY month DESC) AS running FROM"
             " (SELECT month, sum(n) AS total FROM events_monthly_count WHERE scope = 'a' AND scope_id = 0"
-            f"{months} GROUP BY month) AS months) AS newest WHERE running >= %s ORDER BY month DESC LIMIT 1",
-            params,
+            f"{months} GROUP BY month) AS months) AS newest WHERE running >= %s ORDER BY month DESC LIMIT 1)",
+            [*sample_params, *months_params, SEARCH_WALK],
         )
-        row = cursor.fetchone()
-    if row is None or (filters.date_from and row[0] <= filters.date_from):
+        matches, cutoff = cursor.fetchone()
+    if matches * SEARCH_COMMON < SEARCH_SAMPLE:
+        return None
+    if cutoff is None or (filters.date_from and cutoff <= filters.date_from):
         return None  # the dates hold fewer events than a walk: the search index reads them all anyway
-    return row[0]
+    return cutoff
 
 
 def _newest_counts(filters, keep, *, walk=False):

@@ -448,6 +448,8 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             cursor.execute("SELECT events_rebuild_counts()")
             log("counted (events_monthly_count, events_cooccurrence_count)")
+            cursor.execute("SELECT events_rebuild_search_counts()")
+            log("counted the search lexemes (events_search_count)")
             for model in writer.touched:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     from .queries import forget_organisation_tree

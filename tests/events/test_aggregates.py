@@ -9,13 +9,14 @@ import dataclasses
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max
 from django.test.utils import CaptureQueriesContext
 
 from events import aggregates
 from events.charts import events_chart
-from events.models import Event, EventOrganisation, EventPerson, Organisation
+from events.models import Event, EventOrganisation, EventPerson, Organisation, Source
 from events.queries import (
     Filters,
     _co_occurring_organisations,
@@ -273,11 +274,11 @@ def test_a_search_chart_counts_the_newest_matching_events_up_to_a_bound(monkeypa
         EventFactory(title=f"Strike day {day}", date=datetime.date(2024, 1 + day, 5))
     EventFactory(title="Something else")
     monkeypatch.setattr(aggregates, "MAX_COUNTED", 4)
-    found = aggregates.monthly_counts(Filters(q="strike"))
+    found = aggregates.monthly_counts(Filters(q="strike day"))  # two words: no kept rows answer it
     assert found.cut and sum(found.counts.values()) == 4
     assert min(found.counts)[0] == datetime.date(2024, 3, 1)  # the newest four: March to June
-    assert not aggregates.monthly_counts(Filters(q="strike", date_from=datetime.date(2024, 4, 1))).cut
-    assert aggregates.summary(Filters(q="strike"))["cut"]
+    assert not aggregates.monthly_counts(Filters(q="strike day", date_from=datetime.date(2024, 4, 1))).cut
+    assert aggregates.summary(Filters(q="strike day"))["cut"]
 
 
 def test_lawsuit_parties_follow_roles_links_publication_and_the_suit(studio_family):
@@ -314,16 +315,16 @@ def test_a_search_walks_the_newest_months_first_and_counts_exactly_the_newest_ma
     # Older months hold strikes and other news; the newest month (past the walk's cutoff) holds
     # `recent_strikes` strikes among other news.
     for month in range(1, 7):
-        EventFactory(title=f"Strike in month {month}", date=datetime.date(2023, month, 3))
+        EventFactory(title=f"Strike news in month {month}", date=datetime.date(2023, month, 3))
         EventFactory(title=f"Other news {month}", date=datetime.date(2023, month, 4), kind="ruling")
     for n in range(6):
-        EventFactory(title=f"Strike recent {n}" if n < recent_strikes else f"Recent other {n}",
+        EventFactory(title=f"Strike news recent {n}" if n < recent_strikes else f"Recent other {n}",
                      date=datetime.date(2024, 2, 1 + n))
     monkeypatch.setattr(aggregates, "MAX_COUNTED", 4)
     monkeypatch.setattr(aggregates, "SEARCH_WALK", 6)  # the newest month alone
     monkeypatch.setattr(aggregates, "SEARCH_SAMPLE", 10)  # common: in 2 of the newest 10 events or more
     monkeypatch.setattr(aggregates, "SEARCH_COMMON", 5)
-    filters = resolve_filters({"q": "strike"})
+    filters = resolve_filters({"q": "strike news"})
     assert aggregates._walk_cutoff(filters) == datetime.date(2024, 2, 1)
     assert aggregates._walk_cutoff(resolve_filters({"q": "zebra"})) is None  # rare: the search index alone
     newest = list(filtered_events(filters)[:4])
@@ -334,9 +335,106 @@ def test_a_search_walks_the_newest_months_first_and_counts_exactly_the_newest_ma
     assert aggregates.summary(filters) == {"count": 4, "latest": found.latest, "cut": True}
     # Dates far around the events (bench/web.py's "page not cached") walk the same months.
     far = {"date_from": datetime.date(1990, 1, 5), "date_to": datetime.date(2030, 3, 3)}
-    dated = resolve_filters({"q": "strike", **far})
+    dated = resolve_filters({"q": "strike news", **far})
     assert aggregates._walk_cutoff(dated) == datetime.date(2024, 2, 1)
     assert aggregates.monthly_counts(dated).counts == found.counts
+
+
+def kept_search_counts():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT lexeme, month, kind, n FROM events_search_count WHERE n <> 0 ORDER BY 1, 2, 3")
+        return cursor.fetchall()
+
+
+def assert_search_counts_exact():
+    kept = kept_search_counts()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT events_rebuild_search_counts()")
+    assert kept == kept_search_counts()
+    return kept
+
+
+def test_the_kept_search_counts_follow_publication_kind_date_title_sources_and_names():
+    studio = OrganisationFactory(name="Lumen Pictures")
+    event = EventFactory(title="Writers strike ends", date=datetime.date(2024, 3, 5), organisations=[studio])
+    EventFactory(title="A strike vote", date=datetime.date(2024, 4, 2), status=Event.Status.DRAFT)
+    kept = assert_search_counts_exact()
+    assert ("strike", datetime.date(2024, 3, 1), "announcement", 1) in kept
+    assert ("lumen", datetime.date(2024, 3, 1), "announcement", 1) in kept  # names are in the document
+    assert not [row for row in kept if row[1] == datetime.date(2024, 4, 1)]  # drafts are not counted
+    event.kind = "strike_end"
+    event.date = datetime.date(2024, 5, 9)
+    event.save()
+    assert ("strike", datetime.date(2024, 5, 1), "strike_end", 1) in assert_search_counts_exact()
+    event.title = "Writers walk out"
+    event.save()
+    assert "walk" in [row[0] for row in assert_search_counts_exact()]
+    Source.objects.create(event=event, url="https://news.example.com/vote", title="Guild ratifies the deal")
+    assert "ratifi" in [row[0] for row in assert_search_counts_exact()]
+    studio.name = "Aurora Pictures"
+    studio.save()
+    kept = assert_search_counts_exact()
+    assert "aurora" in [row[0] for row in kept] and "lumen" not in [row[0] for row in kept]
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.DRAFT)  # no signal: the trigger alone
+    assert assert_search_counts_exact() == []
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.PUBLISHED)
+    assert_search_counts_exact()
+    event.delete()
+    assert kept_search_counts() == []
+
+
+def test_a_one_word_search_is_counted_exactly_from_its_lexeme_and_others_with_a_bound(monkeypatch):
+    monkeypatch.setattr(aggregates, "MAX_COUNTED", 3)
+    for day in range(1, 8):
+        EventFactory(title=f"Strike day {day}", date=datetime.date(2024, 1 + day % 3, day), kind="strike_start")
+        EventFactory(title=f"Other news {day}", date=datetime.date(2024, 1 + day % 3, day + 10))
+    strike = resolve_filters({"q": "strike"})
+    assert aggregates.scope_of(strike) == ("w", "strike")
+    for filters in (
+        strike, resolve_filters({"q": "strikes", "kind": "strike_start"}), resolve_filters({"q": "STRIK"}),
+        # A date range cut inside months: its edge days are counted from the events.
+        resolve_filters({"q": "strike", "date_from": datetime.date(2024, 2, 4), "date_to": datetime.date(2024, 3, 5)}),
+        resolve_filters({"q": "zebra"}),  # nothing matches: its rows say so
+    ):
+        found = aggregates.monthly_counts(filters)
+        assert not found.cut
+        assert found.counts == aggregates.count_by_month(filtered_events(filters))
+        direct = filtered_events(filters).order_by().aggregate(count=Count("id"))["count"]
+        assert aggregates.summary(filters)["count"] == direct and not aggregates.summary(filters)["cut"]
+    assert aggregates.summary(strike)["count"] == 7  # more than MAX_COUNTED, and exact
+    # Another lexeme with the same start, or two words, or an organisation besides: the bounded count.
+    EventFactory(title="The striker's contract", date=datetime.date(2024, 5, 1))
+    assert aggregates.scope_of(resolve_filters({"q": "strike"})) is None
+    assert aggregates.monthly_counts(resolve_filters({"q": "strike"})).cut
+    assert aggregates.scope_of(resolve_filters({"q": "strike day"})) is None
+    assert aggregates.scope_of(resolve_filters({"q": "news", "org": [OrganisationFactory().slug]})) is None
+
+
+def test_a_search_plan_is_kept_across_publications_and_an_out_of_date_one_never_changes_the_counts(monkeypatch):
+    for month in range(1, 7):
+        EventFactory(title=f"Strike news in month {month}", date=datetime.date(2023, month, 3))
+    for n in range(6):
+        EventFactory(title=f"Strike news recent {n}", date=datetime.date(2024, 2, 1 + n))
+    monkeypatch.setattr(aggregates, "MAX_COUNTED", 4)
+    monkeypatch.setattr(aggregates, "SEARCH_WALK", 6)
+    monkeypatch.setattr(aggregates, "SEARCH_SAMPLE", 10)
+    monkeypatch.setattr(aggregates, "SEARCH_COMMON", 5)
+    planned = []
+    plan = aggregates._plan_search_walk
+    monkeypatch.setattr(aggregates, "_plan_search_walk", lambda filters: planned.append(1) or plan(filters))
+    filters = resolve_filters({"q": "strike news"})
+
+    def newest_counted():
+        return aggregates.count_by_month(Event.objects.filter(pk__in=[e.pk for e in filtered_events(filters)[:4]]))
+
+    assert aggregates.monthly_counts(filters).counts == newest_counted()
+    EventFactory(title="Strike news newest", date=datetime.date(2024, 3, 1))  # moves the pages version
+    assert aggregates.monthly_counts(filters).counts == newest_counted()
+    assert len(planned) == 1  # the second count reused the plan
+    for out_of_date in (None, datetime.date(2024, 3, 1), datetime.date(2023, 1, 1)):
+        cache.set(aggregates.search_plan_key(filters), (out_of_date,))
+        EventFactory(title="Other news", kind="ruling", date=datetime.date(2024, 3, 2))
+        assert aggregates.monthly_counts(filters).counts == newest_counted()
 
 
 def test_the_most_covered_organisations_read_from_kept_rows_are_those_counted_from_every_organisation(monkeypatch):
