@@ -25,7 +25,9 @@ CREATE TABLE IF NOT EXISTS events_search_count (
     n integer NOT NULL,
     changed_at timestamptz,  -- the latest change to an event counted here (as events_monthly_count's)
     PRIMARY KEY (lexeme, month, kind)
-);
+-- Room on each page, so that a trigger's update of a row stays on its page (HOT) and a lexeme's rows stay
+-- together: a search reads its lexeme's ~2,000 rows from a few pages, not one page each (14 ms at 1M events).
+) WITH (fillfactor = 70);
 
 CREATE OR REPLACE FUNCTION events_search_count_change() RETURNS trigger AS $$
 BEGIN
@@ -56,7 +58,8 @@ BEGIN
     SELECT w.lexeme, date_trunc('month', e.date)::date, e.kind, count(*), max(e.updated_at)
     FROM events_event e, unnest(tsvector_to_array(e.search_vector)) AS w (lexeme)
     WHERE e.status = 'published'
-    GROUP BY 1, 2, 3;
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3;  -- each lexeme's rows on neighbouring pages
 END $$ LANGUAGE plpgsql;
 
 DROP TRIGGER IF EXISTS events_event_search_counts_insert ON events_event;
