@@ -133,12 +133,19 @@ def search_lexeme(filters):
     terms = filters.search_terms or tuple((word,) for word in search_words(filters.q))
     if len(terms) != 1 or len(terms[0]) != 1:
         return None
+    if "_search_lexeme" in vars(filters):  # the chart and the summary of one request ask alike
+        return vars(filters)["_search_lexeme"]
+    vars(filters)["_search_lexeme"] = lexeme = _one_lexeme_starting(terms[0][0])
+    return lexeme
+
+
+def _one_lexeme_starting(word):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT q.prefix, ARRAY(SELECT DISTINCT c.lexeme FROM events_search_count c"
             " WHERE c.lexeme >= q.prefix AND c.lexeme < q.prefix || chr(1114111) AND c.n > 0 LIMIT 2)"
             " FROM (SELECT substring(to_tsquery('english', %s)::text FROM %s) COLLATE \"C\" AS prefix) AS q",
-            [f"{terms[0][0]}:*", PREFIX_LEXEME],
+            [f"{word}:*", PREFIX_LEXEME],
         )
         prefix, lexemes = cursor.fetchone()
     if prefix is None or len(lexemes) > 1:
