@@ -11,6 +11,7 @@ never read again and expire on their own.
 import dataclasses
 import html
 import re
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
@@ -72,7 +73,7 @@ def card_parts(events):
     return parts
 
 
-class _Urls:
+class CardUrls:
     """reverse() once per page for each kind of link a card holds, then the slug put in its place."""
 
     PLACEHOLDER = "card-slug-placeholder"
@@ -101,9 +102,9 @@ def compiled_card(event, timeline_url, parts=None, urls=None):
     equal), built by string formatting: a Django template walks ~3,000 nodes and lookups per card, which
     made rendering a page of cards not cached cost more than everything else on the page. `parts`: its
     CardParts (card_parts()), else read from its prefetched card relations; `timeline_url` is
-    reverse("events:timeline"), `urls` a _Urls, both looked up once per page."""
+    reverse("events:timeline"), `urls` a CardUrls, both looked up once per page."""
     parts = parts or parts_from_prefetched(event)
-    urls = urls or _Urls()
+    urls = urls or CardUrls()
     date = event.date
     parts_html = [
         f'<article class="event kind-{escape(event.kind)}" id="event-{escape(event.slug)}">\n  <header>\n'
@@ -176,7 +177,7 @@ def attach_cards(events, version=None):
     missing = [event for event in events if keys[event.pk] not in found]
     if missing:
         parts = card_parts(missing)
-        urls = _Urls()
+        urls = CardUrls()
         fresh = {keys[event.pk]: compiled_card(event, urls.timeline, parts[event.pk], urls) for event in missing}
         cache.set_many(fresh, CARD_TIMEOUT)
         found.update(fresh)
@@ -184,6 +185,24 @@ def attach_cards(events, version=None):
         # Rendered by our own template, with its autoescaping, from our own rows.
         event.card_html = mark_safe(found[keys[event.pk]])  # noqa: S308
     return events
+
+
+def link_cards_back(events, back_url):
+    """Each card's link to its event carries `back_url` (`?from=`), so the event page's "Back" link returns to
+    the filters the reader came from without the Referer header, which browsers and privacy settings drop.
+
+    A card's HTML is cached per event whatever page shows it; the fragment it goes into is cached per
+    query, so the link is completed here, once per rendering of that fragment, on the link compiled_card
+    writes (its URL built as there: one reverse() a page, not one a card).
+    """
+    suffix = escape("?" + urlencode({"from": back_url}))
+    urls = CardUrls()
+    for event in events:
+        href = escape(urls("events:event", event.slug))
+        # Our own card, with its own escaping; only the href gains the escaped parameter.
+        event.card_html = mark_safe(  # noqa: S308
+            event.card_html.replace(f'<h3><a href="{href}">', f'<h3><a href="{href}{suffix}">', 1)
+        )
 
 
 def popular_organisation_options(exclude=()):

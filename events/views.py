@@ -14,13 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dates
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from . import services
-from .cards import attach_cards, popular_organisation_options
+from .cards import attach_cards, link_cards_back, popular_organisation_options
 from .charts import chart_html
 from .entities import counts_with_subsidiaries, lawsuit_parties, organisation_lawsuits, parties_of_lawsuits
 from .feeds import describe
@@ -64,7 +63,7 @@ def _page_context(filters, *, versions, cursor="", page_size=None, query=None, b
     if back_url is None and query:
         back_url = _timeline_url(query)
     if back_url:
-        _link_cards_back(page.events, back_url)
+        link_cards_back(page.events, back_url)
     next_url = None
     if page.next_cursor:
         params = query.copy() if query is not None else QueryDict(mutable=True)
@@ -78,20 +77,6 @@ def _page_context(filters, *, versions, cursor="", page_size=None, query=None, b
         # The same filters for the feeds, exports and the chart's links (no cursor, no page size).
         "output_query": output_query(query) if query is not None else "",
     }
-
-
-def _link_cards_back(events, back_url):
-    """Each card's link to its event carries `back_url` (`?from=`), so the event page's "Back" link returns to
-    the filters the reader came from without the Referer header, which browsers and privacy settings drop.
-
-    A card's HTML is cached per event whatever page shows it (events/cards.py); the fragment it goes into
-    is cached per query, so the link is completed here, once per rendering of that fragment.
-    """
-    suffix = escape("?" + urlencode({"from": back_url}))
-    for event in events:
-        link = f'<h3><a href="{escape(event.get_absolute_url())}">'
-        # Our own card, with its own escaping; only the href gains the escaped parameter.
-        event.card_html = mark_safe(event.card_html.replace(link, f"{link[:-2]}{suffix}\">", 1))  # noqa: S308
 
 
 def _entity_page(request, template, context, filters, subject, **param):
