@@ -115,7 +115,9 @@ def organisation_tree():
     tree = cache.get(ORG_TREE_CACHE_KEY)
     if tree is None:
         tree = {}
-        for pk, parent_id in Organisation.objects.filter(parent__isnull=False).values_list("pk", "parent_id"):
+        # No ORDER BY (the model's is by name): every reader of the tree treats children as a set.
+        children = Organisation.objects.filter(parent__isnull=False).order_by().values_list("pk", "parent_id")
+        for pk, parent_id in children:
             tree.setdefault(parent_id, []).append(pk)
         cache.set(ORG_TREE_CACHE_KEY, tree, 3600)
     return tree
