@@ -6,9 +6,11 @@ of events_monthly_count: at most months x kinds of them, whatever the number of 
 that starts or ends inside a month reads those days from events_daily_count (the whole timeline,
 migration 0013), an organisation's links by (organisation, event_date), or the few events of a person,
 lawsuit or agreement. A search of one word reads the rows of its lexeme in events_search_count
-(migration 0018) when no other lexeme starts as it does. Other filters (several organisations, a person
-and an organisation, a search of several words) are counted from the events with a bound: the newest
-MAX_COUNTED matching events, and the chart says so when it is cut. The organisation page's
+(migration 0018) when no other lexeme starts as it does. Several organisations (with kinds and dates) sum
+their kept rows less the events counted in more than one, read from the links (migration 0019), while that
+overlap is small. Other filters (a person and an organisation, a search of several words, a big overlap)
+are counted from the events with a bound: the newest MAX_COUNTED matching events, and the chart says so
+when it is cut. The organisation page's
 "often together with" is rows of events_cooccurrence_count.
 
 SQLite (the demo) has no count tables: there everything is counted from the events, which is fine at
@@ -29,7 +31,9 @@ from .queries import (
     Filters,
     aggregate_cache_key,
     filtered_events,
+    organisation_links_page,
     organisation_tree,
+    reads_organisation_links,
     search_words,
     with_subsidiaries,
 )
@@ -250,6 +254,129 @@ def _edge_rows(cursor, scope, scope_id, part):
     return [(_as_date(month), kind, n, changed) for month, kind, n, changed in rows]
 
 
+def organisation_parts(filters):
+    """('o' | 'x', [ids]) when `filters` are several organisations (kinds and dates aside) whose events are
+    the union of two or more kept row sets: with subsidiaries, the subtrees of the organisations with no
+    parent among them ('o' rows; together exactly `organisation_ids`), without, each organisation ('x').
+    None for anything else (one row set: scope_of; a person, lawsuit, agreement or search besides)."""
+    if not filters.organisation_ids or filters.person or filters.lawsuit or filters.agreement:
+        return None
+    if filters.q and search_words(filters.q):
+        return None
+    ids = frozenset(filters.organisation_ids)
+    if not filters.include_subsidiaries:
+        return ("x", sorted(ids)) if len(ids) > 1 else None
+    parent_of = {child: parent for parent, children in organisation_tree().items() for child in children}
+    tops = sorted(pk for pk in ids if parent_of.get(pk) not in ids)
+    if len(tops) < 2 or with_subsidiaries(tops) != ids:
+        return None
+    return ("o", tops)
+
+
+# The union of several row sets is their sum less the events counted in more than one, which are found by
+# reading the links of every part but the largest (each such event is linked to one of those): exact
+# counts while those parts hold at most this many matching events (a link read and its event's links
+# probed, ~4 us each at 200,000 events); past it the newest MAX_COUNTED events are counted instead
+# (_bounded, through the links' index: ~8 ms whatever the organisations).
+MAX_OVERLAP_READ = 2_000
+
+
+def _across_parts(filters):
+    """MonthlyCounts of several organisations (organisation_parts) from their kept rows, exact; None when
+    they are not such a filter or the overlap is too big to read (see MAX_OVERLAP_READ). Cached like
+    _bounded, so the chart and the summary of one page share it."""
+    parts = organisation_parts(filters)
+    if parts is None:
+        return None
+    key = aggregate_cache_key("events:part-counts", filters)
+    found = cache.get(key)
+    if isinstance(found, MonthlyCounts):
+        return found
+    found = _count_across_parts(*parts, filters)
+    if found is not None:
+        cache.set(key, found, 6 * 3600)
+    return found
+
+
+def _count_across_parts(scope, part_ids, filters):
+    first, last, edges = _split_dates(filters.date_from, filters.date_to)
+    kinds = list(filters.kinds)
+    counts, latest = {}, []
+    with connection.cursor() as cursor:
+        if first is None or last is None or first <= last:
+            # Whole months: the parts' kept rows, first each part's total with its latest change (the
+            # summary's) to know the largest and whether the overlap is small enough to read, then summed
+            # per (month, kind).
+            where = " FROM events_monthly_count WHERE scope = %s AND scope_id = ANY (%s) AND n > 0"
+            params = [scope, part_ids]
+            if kinds:
+                where += " AND kind = ANY (%s)"
+                params.append(kinds)
+            if first is not None:
+                where += " AND month >= %s"
+                params.append(first)
+            if last is not None:
+                where += " AND month <= %s"
+                params.append(last)
+            cursor.execute("SELECT scope_id, sum(n), max(changed_at)" + where + " GROUP BY scope_id", params)
+            sizes = {}
+            for part, n, changed in cursor.fetchall():
+                sizes[part] = n
+                latest.append(changed)
+            read = sorted(sizes, key=lambda part: (sizes[part], part))[:-1]
+            if sum(sizes[part] for part in read) > MAX_OVERLAP_READ:
+                return None
+            sql = "SELECT month, kind, n" + where
+            if read:  # less the events counted in more than one part, in the same query
+                overlap, overlap_params = _overlap_sql(scope, part_ids, read, filters, first, last)
+                sql, params = f"{sql} UNION ALL {overlap}", [*params, *overlap_params]
+            cursor.execute(f"SELECT month, kind, sum(n)::int FROM ({sql}) AS parts GROUP BY 1, 2", params)
+            counts = {(month, kind): n for month, kind, n in cursor.fetchall()}
+        for start, end in edges:
+            # The days outside whole months are counted from the links of every part at once (distinct events).
+            part = dataclasses.replace(filters, date_from=start, date_to=end)
+            for month, kind, n, changed in _edge_rows(cursor, "o", None, part):
+                counts[(month, kind)] = counts.get((month, kind), 0) + n
+                latest.append(changed)
+    counts = {month_kind: n for month_kind, n in counts.items() if n}
+    return MonthlyCounts(counts, latest=max((stamp for stamp in latest if stamp), default=None))
+
+
+def _overlap_sql(scope, part_ids, read, filters, first, last):
+    """(sql, params) of rows (month, kind, -n): n times more than once that the published events of the
+    filters' kinds, in whole months from `first` to `last`, linked to organisations of several parts, were
+    counted in a month and kind. From the links of the parts in `read`, each event's links probed by
+    (event, organisation)."""
+    ids = sorted(filters.organisation_ids)
+    if scope == "o":
+        part_of = {pk: top for top in part_ids for pk in with_subsidiaries([top])}
+        part_by_id = [part_of[pk] for pk in ids]
+        read_ids = sorted(pk for pk, top in part_of.items() if top in set(read))
+    else:
+        part_by_id, read_ids = ids, sorted(read)
+    conditions, params = "", [read_ids]
+    if filters.kinds:
+        conditions += " AND s.event_kind = ANY (%s)"
+        params.append(list(filters.kinds))
+    if first is not None:
+        conditions += " AND s.event_date >= %s"
+        params.append(first)
+    if last is not None:
+        conditions += " AND s.event_date <= %s"
+        params.append(_month_end(last))
+    sql = (
+        "SELECT date_trunc('month', e.event_date)::date, e.event_kind, 1 - linked.parts"
+        " FROM (SELECT DISTINCT s.event_id, s.event_date, s.event_kind FROM events_eventorganisation s"
+        "       WHERE s.organisation_id = ANY (%s::bigint[]) AND s.event_published" + conditions + ") AS e"
+        # LATERAL: each event's few links by the (event, organisation) index, never a join over every link.
+        " CROSS JOIN LATERAL (SELECT count(DISTINCT (%s::bigint[])[array_position(%s::bigint[], l.organisation_id)])"
+        "       AS parts FROM events_eventorganisation l"
+        "       WHERE l.event_id = e.event_id AND l.organisation_id = ANY (%s::bigint[])) AS linked"
+        " WHERE linked.parts > 1"
+    )
+    return sql, [*params, part_by_id, ids, ids]
+
+
 def _from_tables(scope, scope_id, filters):
     counts = {}
     for month, kind, n, _ in _table_rows(scope, scope_id, filters):
@@ -357,7 +484,13 @@ def _newest_counts(filters, keep, *, walk=False):
     """({(month, kind): n} of the newest `keep` (0 or more) matching events, how many matched up to keep + 1, the newest
     updated_at among those counted), in one query. `walk`: read the events down the timeline's keyset index
     (bitmap scans, sequential scans and sorts off for this query), which stops once it has found keep + 1."""
-    newest = filtered_events(filters).values_list("date", "kind", "updated_at")[: keep + 1]
+    if reads_organisation_links(filters) and not filters.q:
+        # Through the organisations' links, as the timeline's page: the newest matches of each organisation
+        # (and kind) from its links alone, where walking the events to test their links read thousands.
+        newest = Event.objects.filter(pk__in=organisation_links_page(filters, None, keep + 1)).order_by("-date", "-id")
+    else:
+        newest = filtered_events(filters)
+    newest = newest.values_list("date", "kind", "updated_at")[: keep + 1]
     sql, params = newest.query.sql_with_params()
     with connection.cursor() as cursor:
         if walk:
@@ -389,7 +522,8 @@ def monthly_counts(filters):
         return MonthlyCounts(count_by_month(filtered_events(filters)))
     scope = scope_of(filters)
     if scope is None:
-        return _bounded(filters)
+        found = _across_parts(filters)
+        return _bounded(filters) if found is None else found
     return MonthlyCounts(_from_tables(*scope, filters))
 
 
@@ -404,7 +538,9 @@ def summary(filters):
         latest = max((changed for *_, changed in rows if changed), default=None)
         return {"count": count, "latest": latest, "cut": False}
     if has_count_tables():
-        found = _bounded(filters)
+        found = _across_parts(filters)
+        if found is None:
+            found = _bounded(filters)
         return {"count": sum(found.counts.values()), "latest": found.latest, "cut": found.cut}
     found = filtered_events(filters).order_by().aggregate(count=Count("id"), latest=Max("updated_at"))
     return {**found, "cut": False}

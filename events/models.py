@@ -613,8 +613,12 @@ class EventOrganisation(models.Model):
     # order instead of probing a million events. On PostgreSQL a trigger (migration 0004) keeps it equal
     # to the event's date whatever writes the rows; elsewhere the timeline does not read it.
     event_date = models.DateField(null=True, blank=True, editable=False)
+    # Copies of the event's kind and of whether it is published, kept the same way (migration 0019), so a
+    # timeline filtered by organisations and a kind reads only the matching links, never the events.
+    event_kind = models.CharField(max_length=32, blank=True, default="", editable=False)
+    event_published = models.BooleanField(default=False, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["event_date"])
+    history = HistoricalRecords(excluded_fields=["event_date", "event_kind", "event_published"])
 
     class Meta:
         ordering = ["id"]
@@ -625,6 +629,12 @@ class EventOrganisation(models.Model):
             models.Index(fields=["organisation", "event"], name="event_org_by_organisation"),
             # ...and pages an organisation's events newest first by the keyset (date, id).
             models.Index(fields=["organisation", "-event_date", "-event"], name="event_org_timeline"),
+            # ...and the timeline of organisations and a kind (queries._through_organisation_links, one
+            # branch per organisation and kind), and the chart of several organisations (aggregates).
+            models.Index(
+                fields=["organisation", "event_kind", "-event_date", "-event"], name="event_org_kind_timeline",
+                condition=models.Q(event_published=True),
+            ),
         ]
 
     def __str__(self):

@@ -515,56 +515,97 @@ def decode_cursor(cursor):
         raise FilterError("This “load more” link is damaged or out of date: start again from the top.") from None
 
 
-# Past this many organisations (subsidiaries included) one query per organisation costs more than it saves.
+# Past this many branches (one per organisation, subsidiaries included, or per organisation and kind), one
+# query per branch costs more than it saves.
 MAX_LINK_BRANCHES = 24
 
 
-# Stands for the organisation in the one branch Django compiles; no row has a negative id.
+# Stand for the organisation and the kind in the one branch Django compiles; no row has such values.
 BRANCH_ORGANISATION = -7_777_777_777
+BRANCH_KIND = "\x1fbranch-kind"
+
+
+def reads_organisation_links(filters):
+    """Whether the events of `filters` are found through their organisations' links (organisation_links_page)."""
+    return bool(filters.organisation_ids) and len(filters.organisation_ids) <= MAX_LINK_BRANCHES and (
+        connection.vendor == "postgresql"
+    )
 
 
 def _through_organisation_links(filters, after, limit):
-    """The first `limit` events of `filters` after the keyset `after`, read through the links' own index.
+    """The first `limit` events of `filters` after the keyset `after`, read through the links' own index
+    (organisation_links_page), with their lawsuit and agreement: one query."""
+    return list(
+        Event.objects.filter(pk__in=organisation_links_page(filters, after, limit))
+        .select_related("lawsuit", "agreement").order_by("-date", "-id")
+    )
+
+
+def organisation_links_page(filters, after, limit):
+    """The ids of the first `limit` events of `filters` after the keyset `after` (an SQL expression for
+    `pk__in`), read through the links' own index.
 
     One branch per organisation walks event_org_timeline (organisation, event_date desc, event desc) and
-    stops after `limit` matches; the branches are one UNION ALL inside the page's query, which keeps the
-    first `limit` distinct (date, id) of them and fetches those events by primary key: one query. Django
-    compiles the branch once, for a stand-in organisation, and each branch is that SQL with its own id
-    (compiling a branch per organisation, and building a model per branch row, cost more than the
-    database's work).
+    stops after `limit` matches; with kinds, one branch per organisation and kind walks the published links
+    of that kind in event_org_kind_timeline instead (the links copy their event's kind and status, migration
+    0019), so it reads only matches, however rare the kind. A branch joins the events only for the filters
+    a link cannot answer (person, lawsuit, agreement, search). The branches are one UNION ALL inside the
+    page's query, which keeps the first `limit` distinct (date, id) of them and fetches those events by
+    primary key: one query. Django compiles the branch once, for a stand-in organisation (and kind), and
+    each branch is that SQL with its own values (compiling a branch per organisation, and building a model
+    per branch row, cost more than the database's work).
     """
-    others = dataclasses.replace(filters, organisations=[], organisation_ids=frozenset())
+    organisation_ids = sorted(filters.organisation_ids)
+    by_kind = bool(filters.kinds) and len(organisation_ids) * len(filters.kinds) <= MAX_LINK_BRANCHES
+    others = dataclasses.replace(filters, organisations=[], organisation_ids=frozenset(),
+                                 kinds=() if by_kind else filters.kinds, date_from=None, date_to=None)
+    # Only links, when they answer every filter: no event is read before the page's own. Not without a
+    # kind: a test of event_published would let the planner read every published link of the organisation
+    # in the kinds' index and sort them, where event_org_timeline stops after `limit`.
+    on_links_alone = by_kind and others.is_empty
+    prefix = "" if on_links_alone else "organisation_links__"
+
+    def on_link(**conditions):
+        return Q(**{prefix + name: value for name, value in conditions.items()})
+
     # Every condition on the link goes in one filter() call, so they all apply to the same join.
-    on_link = Q(organisation_links__organisation_id=BRANCH_ORGANISATION)
+    condition = on_link(organisation_id=BRANCH_ORGANISATION)
+    if by_kind:
+        condition &= on_link(event_kind=BRANCH_KIND, event_published=True)
     if filters.date_from:
-        on_link &= Q(organisation_links__event_date__gte=filters.date_from)
+        condition &= on_link(event_date__gte=filters.date_from)
     if filters.date_to:
-        on_link &= Q(organisation_links__event_date__lte=filters.date_to)
+        condition &= on_link(event_date__lte=filters.date_to)
     if after:
         day, pk = after
         # The plain `<=` is what the index can seek to; the OR then settles ties on the day.
-        on_link &= Q(organisation_links__event_date__lte=day) & (
-            Q(organisation_links__event_date__lt=day)
-            | Q(organisation_links__event_date=day, organisation_links__event_id__lt=pk)
+        condition &= on_link(event_date__lte=day) & (
+            on_link(event_date__lt=day) | on_link(event_date=day, event_id__lt=pk)
         )
-    branch = (
-        filtered_events(others, base=Event.objects.filter(on_link))
-        .order_by("-organisation_links__event_date", "-id")
-        .values_list("id", "organisation_links__event_date")[:limit]
-    )
+    if on_links_alone:
+        branch = EventOrganisation.objects.filter(condition).order_by("-event_date", "-event_id")
+        branch = branch.values_list("event_id", "event_date")[:limit]
+    else:
+        branch = (
+            filtered_events(others, base=Event.objects.filter(condition))
+            .order_by("-organisation_links__event_date", "-id")
+            .values_list("id", "organisation_links__event_date")[:limit]
+        )
     sql, params = branch.query.sql_with_params()
-    slot = params.index(BRANCH_ORGANISATION)
+    slots = {value: params.index(value) for value in (BRANCH_ORGANISATION, BRANCH_KIND) if value in params}
     union, union_params = [], []
-    for organisation_id in sorted(filters.organisation_ids):
-        union.append(f"({sql})")
-        union_params += [*params[:slot], organisation_id, *params[slot + 1:]]
-    page = RawSQL(
+    for organisation_id in organisation_ids:
+        for kind in filters.kinds if by_kind else (None,):
+            values = list(params)
+            values[slots[BRANCH_ORGANISATION]] = organisation_id
+            if kind is not None:
+                values[slots[BRANCH_KIND]] = kind
+            union.append(f"({sql})")
+            union_params += values
+    return RawSQL(
         f"SELECT id FROM (SELECT DISTINCT id, day FROM ({' UNION ALL '.join(union)}) AS branches (id, day)"
         " ORDER BY day DESC, id DESC LIMIT %s) AS page",
         [*union_params, limit],
-    )
-    return list(
-        Event.objects.filter(pk__in=page).select_related("lawsuit", "agreement").order_by("-date", "-id")
     )
 
 
@@ -579,9 +620,7 @@ def timeline_page(filters, *, cursor="", page_size=25, prefetch=True):
     if cursor:
         after = decode_cursor(cursor)
         previous_month = after[0].replace(day=1)
-    if filters.organisation_ids and len(filters.organisation_ids) <= MAX_LINK_BRANCHES and (
-        connection.vendor == "postgresql"
-    ):
+    if reads_organisation_links(filters):
         rows = _through_organisation_links(filters, after, page_size + 1)
     else:
         events = filtered_events(filters)

@@ -307,10 +307,10 @@ def _statuses(rng):
 # events, over 50 minutes under load). Each batch's events go through a staging table instead, where one
 # set-based UPDATE writes their search documents, exactly as events_search_document (migration 0009)
 # would (tests/events/test_synthetic.py compares them), before one INSERT moves them into events_event.
-# The links' copy of their event's date is written by the generator.
+# The links' copies of their event's date, kind and status (migration 0019) are written by the generator.
 BULK_LOAD_TRIGGERS = (
     ("events_event", "events_event_search_vector_insert"),
-    ("events_eventorganisation", "events_link_event_date"),
+    ("events_eventorganisation", "events_link_event_fields"),
     ("events_eventorganisation", "events_eventorganisation_search_insert"),
     ("events_eventperson", "events_eventperson_search_insert"),
     ("events_source", "events_source_search_insert"),
@@ -374,13 +374,16 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
             involved = list(dict.fromkeys(drawn_orgs[i * 4 : i * 4 + rng.choice((1, 1, 2, 2, 2, 3, 3, 4))]))
             title = f"{org_names[involved[0]]} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(TOPICS)}"
             status = _statuses(rng)
+            # Drawn in the order they always were, so a seed gives the same data set as before.
+            precision = "day" if rng.random() < 0.9 else "month"
+            kind = rng.choice(EVENT_KINDS)
             event_rows.append(
                 {
                     "id": event_id,
                     "slug": f"{day:%Y-%m-%d}-e{event_id}",
                     "date": day,
-                    "date_precision": "day" if rng.random() < 0.9 else "month",
-                    "kind": rng.choice(EVENT_KINDS),
+                    "date_precision": precision,
+                    "kind": kind,
                     "title": title[:300],
                     "summary": f"{title}, reports say; {rng.choice(OBJECTS)} {rng.choice(TOPICS)} is next.",
                     "status": status,
@@ -398,6 +401,8 @@ def generate(*, events, seed=1, organisations=2_000, people=10_000, lawsuits=300
                         "organisation_id": org,
                         "role": "subject" if n == 0 else rng.choice(ROLES),
                         "event_date": day,
+                        "event_kind": kind,
+                        "event_published": status == "published",
                     }
                 )
             for person in dict.fromkeys(drawn_people[i * 2 : i * 2 + rng.choice((0, 0, 1, 1, 2))]):

@@ -1,6 +1,6 @@
 """The generated data set (bench and performance guard) is like curated data: a bulk load that switches the
-links' and sources' triggers off still leaves every event's search document and every link's copy of its
-event's date as the triggers would have written them, and the triggers on for what follows."""
+links' and sources' triggers off still leaves every event's search document and every link's copies of its
+event's date, kind and status as the triggers would have written them, and the triggers on for what follows."""
 
 import pytest
 from django.db import connection
@@ -33,9 +33,14 @@ def test_every_generated_event_has_its_names_and_source_titles_in_its_search_doc
         assert cursor.fetchone()[0] == 0
         cursor.execute(
             "SELECT count(*) FROM events_eventorganisation l JOIN events_event e ON e.id = l.event_id"
-            " WHERE l.event_date IS DISTINCT FROM e.date"
+            " WHERE l.event_date IS DISTINCT FROM e.date OR l.event_kind IS DISTINCT FROM e.kind"
+            " OR l.event_published IS DISTINCT FROM (e.status = 'published')"
         )
         assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT count(DISTINCT event_kind), count(*) FILTER (WHERE NOT event_published)"
+                       " FROM events_eventorganisation")
+        kinds, unpublished = cursor.fetchone()
+        assert kinds > 1 and unpublished > 0  # the copies vary as the events do: a real check
     event = Event.objects.filter(organisation_links__isnull=False).first()
     name_word = event.organisation_links.first().organisation.name.split()[0].lower()[:4]
     assert name_word in document(event)
