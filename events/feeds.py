@@ -15,6 +15,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_GET
 
+from .models import EventOrganisation
 from .outputs import describe, output_query, read_filters  # noqa: F401 (describe: re-exported)
 from .queries import FilterError, Filters, timeline_page
 from .text import xml_safe
@@ -55,7 +56,16 @@ class EventRssFeed(Feed):
         return scope.request.get_full_path()
 
     def items(self, scope):
-        return timeline_page(scope.filters, page_size=scope.page_size).events
+        # An entry shows its organisations as categories: one flat query for the page's, not Django's
+        # prefetching of links, people and sources (a queryset and models per event and relation).
+        events = timeline_page(scope.filters, page_size=scope.page_size, prefetch=False).events
+        names = {event.pk: [] for event in events}
+        links = EventOrganisation.objects.filter(event_id__in=list(names)).order_by("id")
+        for event_id, name in links.values_list("event_id", "organisation__name"):
+            names[event_id].append(name)
+        for event in events:
+            event.organisation_names = names[event.pk]
+        return events
 
     # Text goes through xml_safe: one control character stored before text was cleaned on the way in
     # would make the whole document ill-formed (and Django's XML writer raise).
@@ -83,7 +93,7 @@ class EventRssFeed(Feed):
         return event.updated_at
 
     def item_categories(self, event):
-        return [xml_safe(link.organisation.name) for link in event.organisation_links.all()]
+        return [xml_safe(name) for name in event.organisation_names]
 
     def get_feed(self, scope, request):
         # item_guid needs the request for an absolute URL, and Feed passes only the item to item_* methods;
