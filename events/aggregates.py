@@ -188,6 +188,22 @@ def _split_dates(date_from, date_to):
     return first, last, edges
 
 
+def _kept_row_conditions(kinds, first, last):
+    """(SQL, params) narrowing kept monthly rows to `kinds` (any when empty) and the whole months from
+    `first` to `last` (None: open)."""
+    sql, params = "", []
+    if kinds:
+        sql += " AND kind = ANY (%s)"
+        params.append(list(kinds))
+    if first is not None:
+        sql += " AND month >= %s"
+        params.append(first)
+    if last is not None:
+        sql += " AND month <= %s"
+        params.append(last)
+    return sql, params
+
+
 def _table_rows(scope, scope_id, filters, *, totals=False):
     """[(month, kind, n, changed_at)] of the scope's events within the filters' kinds and dates, from kept
     rows: whole months from events_monthly_count, the days of a month cut by the date range from
@@ -207,15 +223,8 @@ def _table_rows(scope, scope_id, filters, *, totals=False):
     else:
         sql = f"SELECT {columns} FROM events_monthly_count WHERE scope = %s AND scope_id = %s AND n > 0"
         params = [scope, scope_id]
-    if filters.kinds:
-        sql += " AND kind = ANY (%s)"
-        params.append(list(filters.kinds))
-    if first is not None:
-        sql += " AND month >= %s"
-        params.append(first)
-    if last is not None:
-        sql += " AND month <= %s"
-        params.append(last)
+    conditions, more = _kept_row_conditions(filters.kinds, first, last)
+    sql, params = sql + conditions, params + more
     rows = []
     with connection.cursor() as cursor:
         if first is None or last is None or first <= last:
@@ -308,16 +317,8 @@ def _count_across_parts(scope, part_ids, filters):
             # summary's) to know the largest and whether the overlap is small enough to read, then summed
             # per (month, kind).
             where = " FROM events_monthly_count WHERE scope = %s AND scope_id = ANY (%s) AND n > 0"
-            params = [scope, part_ids]
-            if kinds:
-                where += " AND kind = ANY (%s)"
-                params.append(kinds)
-            if first is not None:
-                where += " AND month >= %s"
-                params.append(first)
-            if last is not None:
-                where += " AND month <= %s"
-                params.append(last)
+            conditions, more = _kept_row_conditions(kinds, first, last)
+            where, params = where + conditions, [scope, part_ids, *more]
             cursor.execute("SELECT scope_id, sum(n), max(changed_at)" + where + " GROUP BY scope_id", params)
             sizes = {}
             for part, n, changed in cursor.fetchall():

@@ -73,23 +73,28 @@ def card_parts(events):
     return parts
 
 
-class CardUrls:
-    """reverse() once per page for each kind of link a card holds, then the slug put in its place."""
+def slug_url(name):
+    """slug -> reverse(name, args=[slug]), with reverse() run once: pages that link many rows (cards, the
+    organisations list, lawsuits, the JSON API) spent most of their time in reverse(). A slug the URL would
+    have to quote goes through reverse() itself."""
+    placeholder = "slug-placeholder"
+    prefix, suffix = reverse(name, args=[placeholder]).split(placeholder)
 
-    PLACEHOLDER = "card-slug-placeholder"
+    def url(slug):
+        return prefix + slug + suffix if SLUG.fullmatch(slug) else reverse(name, args=[slug])
+
+    return url
+
+
+class CardUrls:
+    """The links a card holds, each reversed once per page (slug_url)."""
 
     def __init__(self):
         self.timeline = reverse("events:timeline")
-        self._split = {
-            name: reverse(name, args=[self.PLACEHOLDER]).split(self.PLACEHOLDER)
-            for name in ("events:event", "events:lawsuit", "events:agreement")
-        }
+        self._urls = {name: slug_url(name) for name in ("events:event", "events:lawsuit", "events:agreement")}
 
     def __call__(self, name, slug):
-        if not SLUG.fullmatch(slug):  # anything a URL would have to quote: let reverse() do it
-            return reverse(name, args=[slug])
-        prefix, suffix = self._split[name]
-        return prefix + slug + suffix
+        return self._urls[name](slug)
 
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
-from .cards import SLUG, card_parts, parts_from_prefetched
+from .cards import card_parts, parts_from_prefetched, slug_url
 from .dates import in_window
 from .forms import TimelineFilterForm
 from .models import Event, EventOrganisation, EventPerson, Role, Source, UnionAgreement, source_order, web_url
@@ -143,12 +143,11 @@ def event_as_json(event, request, parts=None, event_url=None):
 
 def event_urls(request):
     """slug -> the absolute URL of that event's page, with one reverse() and build_absolute_uri() for all."""
-    placeholder = "event-slug-placeholder"
-    prefix, suffix = request.build_absolute_uri(reverse("events:event", args=[placeholder])).split(placeholder)
+    path = slug_url("events:event")
+    origin = request.build_absolute_uri("/")[:-1]
 
     def url(slug):
-        return prefix + slug + suffix if SLUG.fullmatch(slug) else request.build_absolute_uri(
-            reverse("events:event", args=[slug]))
+        return origin + path(slug)
 
     return url
 

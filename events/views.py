@@ -4,7 +4,6 @@ Views are thin: they validate the query with TimelineFilterForm and ask queries.
 """
 
 import hashlib
-import re
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from . import services
-from .cards import attach_cards, link_cards_back, popular_organisation_options
+from .cards import attach_cards, link_cards_back, popular_organisation_options, slug_url
 from .charts import chart_html
 from .entities import counts_with_subsidiaries, lawsuit_parties, organisation_lawsuits, parties_of_lawsuits
 from .feeds import describe
@@ -325,20 +324,7 @@ MAX_ORGANISATION_PAGE = 100_000
 # The list's counts come from organisation_coverage(max_age=300), which after a change may serve counts up
 # to five minutes old: a rendered page is kept no longer, so the counts lag as they did before it was cached.
 ORGANISATION_LIST_TIMEOUT = 300
-SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 MONTHS_3 = dates.MONTHS_3
-
-
-def _slug_url(name):
-    """slug -> reverse(name, args=[slug]), with reverse() run once: a list of a hundred organisations spent
-    85 % of its time in two reverse() a row. A slug the URL would have to quote goes through reverse()."""
-    placeholder = "slug-placeholder"
-    prefix, suffix = reverse(name, args=[placeholder]).split(placeholder)
-
-    def url(slug):
-        return prefix + slug + suffix if SLUG.fullmatch(slug) else reverse(name, args=[slug])
-
-    return url
 
 
 @require_GET
@@ -372,7 +358,7 @@ def _organisation_rows(number):
     )
     organisations = rows[:ORGANISATIONS_PER_PAGE]
     counts_with_subsidiaries(organisations, organisation_coverage(max_age=300)["counts"])
-    organisation_url = _slug_url("events:organisation")
+    organisation_url = slug_url("events:organisation")
     kinds = dict(Organisation.Kind.choices)
     for organisation in organisations:
         organisation.url = organisation_url(organisation.slug)
@@ -401,7 +387,7 @@ def _lawsuit_rows(lawsuits):
     """The organisation's lawsuits as plain values for its page: link, name and one line of details each,
     made here rather than by reverse(), filters and conditions per row in the template (a popular
     organisation is party to a few hundred suits; each template variable of a row costs ~3 us a suit)."""
-    lawsuit_url = _slug_url("events:lawsuit")
+    lawsuit_url = slug_url("events:lawsuit")
     statuses = dict(Lawsuit.Status.choices)
     rows = []
     for lawsuit, sides in lawsuits:
@@ -416,7 +402,7 @@ def _lawsuit_rows(lawsuits):
 
 def _organisation_about(request, organisation, filters, versions):
     """The HTML of templates/events/_organisation_about.html: no per-reader content."""
-    organisation_url = _slug_url("events:organisation")
+    organisation_url = slug_url("events:organisation")
     subsidiaries = list(organisation.subsidiaries.order_by("name"))
     co_occurring = co_occurring_organisations(filters.organisation_ids)
     for other in [*subsidiaries, *co_occurring]:
